@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mixnet-agent route: placeholder until its issue lands. */
+#include "commands.h"
+
+int cmd_route(struct cli *cli, int argc, char **argv)
+{
+	(void)argc;
+	cli_err(cli, argv[0], "not implemented yet");
+	return EXIT_FAIL;
+}
