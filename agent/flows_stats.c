@@ -105,7 +105,8 @@ int flows_tracker_update(struct flows_tracker *t, uint64_t epoch, uint64_t now_n
 	next = malloc((n ? n : 1) * sizeof(*next));
 	if (!next)
 		return -ENOMEM;
-	memcpy(next, cur, n * sizeof(*next));
+	if (n)
+		memcpy(next, cur, n * sizeof(*next));
 	qsort(next, n, sizeof(*next), sample_cmp);
 	for (i = 1; i < n; i++) {
 		if (!sample_cmp(&next[i - 1], &next[i])) {
