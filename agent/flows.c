@@ -193,14 +193,15 @@ static uint64_t netns_ino(void)
 }
 
 /*
- * The pin root must be on a BPF file system.  With @create, make it
- * (mode 0700) when its parent is one.
+ * The pin root must be on a BPF file system, or be missing (*@missing)
+ * from a directory that is one.
  */
-static int check_pin_root(const char *root, bool create, struct flows_error *e)
+static int check_pin_root(const char *root, bool *missing, struct flows_error *e)
 {
 	char parent[PATH_MAX], *slash;
 	struct statfs sfs;
 
+	*missing = false;
 	if (!statfs(root, &sfs)) {
 		if ((unsigned long)sfs.f_type != BPF_FS_MAGIC)
 			return fail(e, -ENOTSUP, root,
@@ -216,11 +217,32 @@ static int check_pin_root(const char *root, bool create, struct flows_error *e)
 	if (statfs(parent, &sfs) || (unsigned long)sfs.f_type != BPF_FS_MAGIC)
 		return fail(e, -ENOTSUP, parent,
 			    "no BPF file system mounted here (mount -t bpf bpf %s)", parent);
-	if (!create)
-		return fail(e, -ENOENT, root, "no sampler attached (pin directory missing)");
-	if (mkdir(root, 0700) && errno != EEXIST)
-		return fail(e, -errno, root, "cannot create the pin directory");
+	*missing = true;
 	return 0;
+}
+
+/* For readers: the pin root exists on a BPF file system (else -ENOENT/-ENOTSUP). */
+static int pin_root_readable(const char *root, const char *dev, struct flows_error *e)
+{
+	bool missing;
+	int err = check_pin_root(root, &missing, e);
+
+	if (!err && missing)
+		err = fail(e, -ENOENT, dev, "no sampler attached");
+	return err;
+}
+
+/*
+ * <root>/<dev>: the BPF file system reserves '.' in names, so a dot of a
+ * device name (eth0.100) is written as ':', which no device name contains.
+ */
+static void dev_dir(char *buf, size_t len, const char *root, const char *dev)
+{
+	size_t i, n = (size_t)snprintf(buf, len, "%s/", root);
+
+	for (i = 0; dev[i] && n + 1 < len; i++)
+		buf[n++] = dev[i] == '.' ? ':' : dev[i];
+	buf[n < len ? n : len - 1] = '\0';
 }
 
 /* Serialize attach/detach/peer updates of all agents sharing @root. */
@@ -654,7 +676,7 @@ int flows_attach(const char *dev, const struct flows_attach_opts *opts, struct f
 	unsigned int ncpu = possible_cpus();
 	int ifindex, mode, lock = -1, err, prog_fd;
 	uint32_t zero = 0;
-	bool dir_made = false;
+	bool dir_made = false, root_missing;
 
 	quiet_libbpf();
 	flows_attach_opts_init(&o);
@@ -681,50 +703,14 @@ int flows_attach(const char *dev, const struct flows_attach_opts *opts, struct f
 	if (mode < 0)
 		return fail(e, -EOPNOTSUPP, dev, "link type %u is neither Ethernet nor L3", type);
 
-	err = check_pin_root(root, true, e);
+	err = check_pin_root(root, &root_missing, e);
 	if (err)
 		return err;
-	lock = lock_root(root, e);
-	if (lock < 0)
-		return lock;
-	snprintf(dir, sizeof(dir), "%s/%s", root, dev);
 
-	switch (pin_state(dev, dir, &old)) {
-	case PINS_LIVE:
-		err = fail(e, -EEXIST, dev, "sampler already attached (pinned at %s)", dir);
-		goto out_unlock;
-	case PINS_FOREIGN:
-		err = fail(e, -EEXIST, dir,
-			   "pinned by a sampler on a device of another network namespace");
-		goto out_unlock;
-	case PINS_STALE: {
-		int old_ifindex = (uint32_t)ifindex == old.ifindex ? ifindex : 0;
-
-		err = teardown(dev, dir, &old, old_ifindex, e);
-		if (err)
-			goto out_unlock;
-		break;
-	}
-	case PINS_ABSENT:
-		break;
-	}
-
-	memset(&info, 0, sizeof(info));
-	info.version = MIXNET_SAMPLER_VERSION;
-	info.ifindex = ifindex;
-	info.netns_ino = netns_ino();
-	info.link_mode = mode;
-	info.sample_every = o.sample_every;
-	info.max_flows = o.sample_every ? o.max_flows : 0;
-	info.peer_slots = o.peer_slots;
-	info.tc_handle = MIXNET_SAMPLER_TC_HANDLE;
-	info.tc_priority = MIXNET_SAMPLER_TC_PRIORITY;
-
+	/* Load first: without privileges this fails before anything is created. */
 	skel = sampler_bpf__open();
-	if (!skel) {
-		err = fail(e, -errno, dev, "cannot open the BPF object");
-		goto out_unlock;
-	}
+	if (!skel)
+		return fail(e, -errno, dev, "cannot open the BPF object");
 	skel->rodata->link_mode = mode;
 	skel->rodata->sample_every = o.sample_every;
 	skel->rodata->sample_threshold = o.sample_every > 1 ?
@@ -747,6 +733,47 @@ int flows_attach(const char *dev, const struct flows_attach_opts *opts, struct f
 	}
 	if ((err = injected(&o, FLOWS_STEP_LOAD, dev, e)))
 		goto out_destroy;
+
+	if (root_missing && mkdir(root, 0700) && errno != EEXIST) {
+		err = fail(e, -errno, root, "cannot create the pin directory");
+		goto out_destroy;
+	}
+	lock = lock_root(root, e);
+	if (lock < 0) {
+		err = lock;
+		goto out_destroy;
+	}
+	dev_dir(dir, sizeof(dir), root, dev);
+	switch (pin_state(dev, dir, &old)) {
+	case PINS_LIVE:
+		err = fail(e, -EEXIST, dev, "sampler already attached (pinned at %s)", dir);
+		goto out_destroy;
+	case PINS_FOREIGN:
+		err = fail(e, -EEXIST, dir,
+			   "pinned by a sampler on a device of another network namespace");
+		goto out_destroy;
+	case PINS_STALE: {
+		int old_ifindex = (uint32_t)ifindex == old.ifindex ? ifindex : 0;
+
+		err = teardown(dev, dir, &old, old_ifindex, e);
+		if (err)
+			goto out_destroy;
+		break;
+	}
+	case PINS_ABSENT:
+		break;
+	}
+
+	memset(&info, 0, sizeof(info));
+	info.version = MIXNET_SAMPLER_VERSION;
+	info.ifindex = ifindex;
+	info.netns_ino = netns_ino();
+	info.link_mode = mode;
+	info.sample_every = o.sample_every;
+	info.max_flows = o.sample_every ? o.max_flows : 0;
+	info.peer_slots = o.peer_slots;
+	info.tc_handle = MIXNET_SAMPLER_TC_HANDLE;
+	info.tc_priority = MIXNET_SAMPLER_TC_PRIORITY;
 
 	if (mkdir(dir, 0700)) {
 		err = fail(e, -errno, dir, "cannot create the pin directory");
@@ -822,7 +849,6 @@ out_unwind:
 		teardown(dev, dir, &info, ifindex, NULL);
 out_destroy:
 	sampler_bpf__destroy(skel);
-out_unlock:
 	unlock_root(lock);
 	return err;
 }
@@ -838,15 +864,13 @@ int flows_detach(const char *dev, const char *pin_root, struct flows_error *e)
 	err = check_dev_name(dev, e);
 	if (err)
 		return err;
-	err = check_pin_root(root, false, e);
-	if (err == -ENOENT)
-		return fail(e, err, dev, "no sampler attached");
+	err = pin_root_readable(root, dev, e);
 	if (err)
 		return err;
 	lock = lock_root(root, e);
 	if (lock < 0)
 		return lock;
-	snprintf(dir, sizeof(dir), "%s/%s", root, dev);
+	dev_dir(dir, sizeof(dir), root, dev);
 	switch (pin_state(dev, dir, &info)) {
 	case PINS_ABSENT:
 		err = fail(e, -ENOENT, dev, "no sampler attached");
@@ -883,7 +907,7 @@ int flows_list(const char *pin_root, char (**names)[IFNAMSIZ], size_t *n,
 
 	*names = NULL;
 	*n = 0;
-	err = check_pin_root(root, false, e);
+	err = pin_root_readable(root, "", e);
 	if (err == -ENOENT)
 		return 0;
 	if (err)
@@ -903,7 +927,11 @@ int flows_list(const char *pin_root, char (**names)[IFNAMSIZ], size_t *n,
 			return fail(e, -ENOMEM, root, "out of memory");
 		}
 		v = nv;
-		snprintf(v[cnt++], IFNAMSIZ, "%s", de->d_name);
+		snprintf(v[cnt], IFNAMSIZ, "%s", de->d_name);
+		for (char *c = v[cnt]; *c; c++)
+			if (*c == ':')
+				*c = '.';	/* see dev_dir() */
+		cnt++;
 	}
 	closedir(d);
 	qsort(v, cnt, sizeof(*v), name_cmp);
@@ -939,9 +967,7 @@ int flows_open(const char *dev, const char *pin_root, struct flows_sampler **out
 	err = check_dev_name(dev, e);
 	if (err)
 		return err;
-	err = check_pin_root(root, false, e);
-	if (err == -ENOENT)
-		return fail(e, err, dev, "no sampler attached");
+	err = pin_root_readable(root, dev, e);
 	if (err)
 		return err;
 	s = calloc(1, sizeof(*s));
@@ -949,7 +975,7 @@ int flows_open(const char *dev, const char *pin_root, struct flows_sampler **out
 		return fail(e, -ENOMEM, dev, "out of memory");
 	s->prog_fd = s->info_fd = s->peers_fd = s->slots_fd = s->flows_fd = s->errors_fd = -1;
 	snprintf(s->dev, sizeof(s->dev), "%s", dev);
-	snprintf(s->dir, sizeof(s->dir), "%s/%s", root, dev);
+	dev_dir(s->dir, sizeof(s->dir), root, dev);
 	s->ncpu = possible_cpus();
 
 	if (stat(s->dir, &st)) {
