@@ -74,7 +74,8 @@ static int parse_num(const struct cli *cli, const char *opt, const char *val,
 static int parse_args(const struct cli *cli, int argc, char **argv, const int *allowed,
 		      struct args *a)
 {
-	int c, i;
+	char opt[32];
+	int c, i, li;
 
 	flows_attach_opts_init(&a->attach);
 	a->top = SHOW_TOP_DEFAULT;
@@ -82,9 +83,14 @@ static int parse_args(const struct cli *cli, int argc, char **argv, const int *a
 	a->idle = EXPIRE_IDLE_DEFAULT;
 	optind = 0;	/* glibc: full re-initialisation */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+	while ((li = -1, c = getopt_long(argc, argv, ":", long_opts, &li)) != -1) {
 		const char *name = argv[optind - 1];
 		bool ok = false;
+
+		if (li >= 0) {	/* a known option: name it even if its value was separate */
+			snprintf(opt, sizeof(opt), "--%s", long_opts[li].name);
+			name = opt;
+		}
 
 		for (i = 0; allowed[i]; i++)
 			ok |= allowed[i] == c;

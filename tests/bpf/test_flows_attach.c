@@ -31,7 +31,9 @@
 
 #include "flows.h"
 
-static char pin_root[64];
+/* One directory per run (removed by main, even after failed tests), one
+ * pin root per test inside it. */
+static char run_root[64], pin_root[96];
 
 static int shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int shell(const char *fmt, ...)
@@ -59,7 +61,7 @@ static void write_file(const char *path, const char *s)
 static void setup(void)
 {
 	ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare: %s", strerror(errno));
-	snprintf(pin_root, sizeof(pin_root), "/sys/fs/bpf/mixnet-test-%d", getpid());
+	snprintf(pin_root, sizeof(pin_root), "%s/t%d", run_root, getpid());
 	sh("ip link set lo up");
 	/* no IPv6 chatter (router solicitations, MLD) unless a test wants it */
 	write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
@@ -848,8 +850,14 @@ int main(void)
 	SRunner *sr = srunner_create(attach_suite());
 	int failed;
 
+	snprintf(run_root, sizeof(run_root), "/sys/fs/bpf/mixnet-test-%d", getpid());
+	if (mkdir(run_root, 0755)) {
+		perror(run_root);
+		return EXIT_FAILURE;
+	}
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	shell("rm -rf %s", run_root);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
