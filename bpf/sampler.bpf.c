@@ -279,14 +279,16 @@ static __always_inline void count_flow(const struct mixnet_flow_key *key, __u64 
 	struct mixnet_flow_stats *fs, nv = {
 		.bytes = len, .packets = 1, .first_ns = now, .last_ns = now,
 	};
-	long err;
+	int err;
 
 	fs = bpf_map_lookup_elem(&flows, key);
 	if (fs) {
 		flow_add(fs, len, now);
 		return;
 	}
-	err = bpf_map_update_elem(&flows, key, &nv, BPF_NOEXIST);
+	/* int: before 6.4 the map op behind the helper returns a 32-bit int
+	 * whose upper half is not sign-extended, so compare 32 bits only */
+	err = (int)bpf_map_update_elem(&flows, key, &nv, BPF_NOEXIST);
 	if (!err)
 		return;
 	if (err == -EEXIST) {	/* another CPU inserted it meanwhile */

@@ -145,11 +145,13 @@ static void assert_errors(uint64_t not_ip, uint64_t bad_ip, uint64_t bad_l4, uin
 {
 	struct mixnet_sampler_errors e = errors();
 
-	ck_assert_uint_eq(e.not_ip, not_ip);
-	ck_assert_uint_eq(e.bad_ip, bad_ip);
-	ck_assert_uint_eq(e.bad_l4, bad_l4);
-	ck_assert_uint_eq(e.flows_full, full);
-	ck_assert_uint_eq(e.flows_failed, 0);
+	ck_assert_msg(e.not_ip == not_ip && e.bad_ip == bad_ip && e.bad_l4 == bad_l4 &&
+		      e.flows_full == full && e.flows_failed == 0,
+		      "errors: not_ip %lu bad_ip %lu bad_l4 %lu flows_full %lu flows_failed %lu, "
+		      "want %lu %lu %lu %lu 0", (unsigned long)e.not_ip, (unsigned long)e.bad_ip,
+		      (unsigned long)e.bad_l4, (unsigned long)e.flows_full,
+		      (unsigned long)e.flows_failed, (unsigned long)not_ip, (unsigned long)bad_ip,
+		      (unsigned long)bad_l4, (unsigned long)full);
 }
 
 static size_t flow_count(void)
