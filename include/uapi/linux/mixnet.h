@@ -26,7 +26,10 @@
 
 #define MIXNET_OCS_CLASS	"mixnet_ocs"
 #define MIXNET_OCS_DEV_DIR	"mixnet"	/* /dev/mixnet/ocsN */
+#define MIXNET_OCS_MIN_PORTS	2	/* bounds of new_sim NPORTS */
 #define MIXNET_OCS_MAX_PORTS	1024
+#define MIXNET_OCS_MAX_DEVICES	64	/* ocs0 .. ocs63 */
+#define MIXNET_OCS_MAX_SWITCH_DELAY_US	10000000	/* 10 s */
 #define MIXNET_OCS_BACKEND_LEN	16
 
 enum mixnet_ocs_backend {
