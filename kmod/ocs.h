@@ -30,8 +30,6 @@
 
 /* "No cross-connect" in the tx -> rx and rx -> tx maps. */
 #define OCS_PORT_NONE		U32_MAX
-/* Event records each open file can hold before it overflows. */
-#define OCS_EVENT_RING		256
 
 struct mixnet_ocs;
 struct dentry;

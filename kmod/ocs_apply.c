@@ -424,7 +424,8 @@ long ocs_ioctl_apply(struct mixnet_ocs *ocs, struct file *file, void __user *arg
 	if (!err)
 		err = ocs_batch_commit(ocs, &b, &gen);
 	b.req.generation = gen;
-	if (err != -EFAULT && copy_to_user(arg, &b.req, sizeof(b.req)))
+	/* Out fields also on failure: err_index names the offending entry. */
+	if (copy_to_user(arg, &b.req, sizeof(b.req)))
 		err = -EFAULT;
 	kfree(b.xc);
 	kfree(b.rel);

@@ -20,7 +20,7 @@ int ocs_reader_open(struct mixnet_ocs *ocs, struct ocs_reader **out)
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
-	err = kfifo_alloc(&r->ring, OCS_EVENT_RING, GFP_KERNEL);
+	err = kfifo_alloc(&r->ring, MIXNET_OCS_EVENT_RING, GFP_KERNEL);
 	if (err)
 		goto err_free;
 	r->ocs = ocs;

@@ -140,7 +140,12 @@ struct mixnet_ocs_apply {
 	__u64 reserved[2];
 };
 
-/* Event records read() from /dev/mixnet/ocsN; read returns whole records. */
+/*
+ * Event records read() from /dev/mixnet/ocsN; read returns whole records.
+ * Each open file holds up to MIXNET_OCS_EVENT_RING records; past that the
+ * newest are dropped and counted, and an OVERFLOW record says how many.
+ */
+#define MIXNET_OCS_EVENT_RING	256
 enum mixnet_ocs_event_type {
 	MIXNET_OCS_EV_SWITCH_START = 1,
 	MIXNET_OCS_EV_SWITCH_DONE = 2,
