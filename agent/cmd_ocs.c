@@ -285,10 +285,10 @@ static int apply_report(struct cli *cli, const char *name, const struct ocs_opts
 		else if (err == -EPERM)
 			hint = " (needs CAP_NET_ADMIN)";
 		if (err == -ESTALE)
-			cli_errno(cli, name, err, "%s: generation is %" PRIu64 ", not %" PRIu64,
-				  what, (uint64_t)req->generation, o->generation);
+			cli_err(cli, name, "%s: %s: generation is %" PRIu64 ", not %" PRIu64,
+				what, strerror(-err), (uint64_t)req->generation, o->generation);
 		else
-			cli_errno(cli, name, err, "%s%s", what, hint);
+			cli_err(cli, name, "%s: %s%s", what, strerror(-err), hint);
 		return cli_exit_code(err);
 	}
 	if (cli->json)
