@@ -243,7 +243,6 @@ bool mixnet_ocs_is_port(const struct net_device *dev)
 {
 	return ocs_sim_is_port(dev);
 }
-EXPORT_SYMBOL_GPL(mixnet_ocs_is_port);
 
 /* ---- module init / exit ----------------------------------------------------------- */
 
