@@ -398,11 +398,13 @@ static int ocs_cmd_disconnect(struct cli *cli, struct ocs_opts *o, int argc, cha
 	if (fd < 0)
 		return cli_exit_code(fd);
 	err = nports_of(cli, argv[0], fd, &nports);
-	if (!err)
-		err = ocs_parse_ports(argc - 1, argv + 1, nports, &ports, &n, &perr);
 	if (err) {
-		if (err != -ENODEV && err != -EPERM)
-			cli_err(cli, argv[0], "port %s", perr.msg);
+		close(fd);
+		return cli_exit_code(err);
+	}
+	err = ocs_parse_ports(argc - 1, argv + 1, nports, &ports, &n, &perr);
+	if (err) {
+		cli_err(cli, argv[0], "port %s", perr.msg);
 		close(fd);
 		return EXIT_USAGE;
 	}
