@@ -26,6 +26,7 @@
 #include <bpf/libbpf.h>
 
 #include "flows.h"
+#include "flows_index.h"
 #include "flows_tc.h"
 #include "sampler.skel.h"
 
@@ -47,7 +48,7 @@ struct flows_sampler {
 	char dir[PATH_MAX];
 	struct mixnet_sampler_info info;
 	uint64_t epoch;
-	int prog_fd, info_fd, peers_fd, slots_fd, flows_fd, errors_fd;
+	int prog_fd, info_fd, peers_fd, index_fd, ctl_fd, flows_fd, errors_fd;
 	unsigned int ncpu;
 	bool no_batch;
 	/* buffers reused between reads */
@@ -57,14 +58,11 @@ struct flows_sampler {
 	size_t flows_cap, nflows;
 	void *kbuf, *vbuf;
 	size_t kbuf_len, vbuf_len;
-	struct mixnet_peer_key *slot_keys;	/* peer_slots as read */
-	uint32_t *slot_vals;
-	uint32_t *slot_owner;			/* slot -> 1 + index in slot_keys */
 };
 
 static const char *const pinned_maps[] = {
-	MIXNET_PIN_PEERS, MIXNET_PIN_PEER_SLOTS, MIXNET_PIN_FLOWS,
-	MIXNET_PIN_ERRORS, MIXNET_PIN_INFO,
+	MIXNET_PIN_PEERS, MIXNET_PIN_PEER_INDEX, MIXNET_PIN_PEER_INDEX_CTL,
+	MIXNET_PIN_FLOWS, MIXNET_PIN_ERRORS, MIXNET_PIN_INFO,
 };
 
 static bool libbpf_verbose;
@@ -474,49 +472,78 @@ static int write_slot(int peers_fd, unsigned int ncpu, uint32_t slot,
 	return err;
 }
 
-/* ---- the peer set -------------------------------------------------------------------- */
+/* ---- arrays, whole ranges at a time ---------------------------------------------------- */
 
-struct slot_map {
-	struct flows_addr addr;
-	uint32_t slot;
-};
-
-static int slot_map_cmp(const void *a, const void *b)
+static bool batch_unsupported(int err)
 {
-	return flows_addr_cmp(a, b);
+	return err == -EINVAL || err == -EOPNOTSUPP || err == -ENOTSUPP || err == -ENOSYS;
 }
 
-/* Every entry of peer_slots (one by one: written rarely, read under the lock). */
-static int read_slot_map(int slots_fd, uint32_t nslots, struct slot_map **out, size_t *n)
+/*
+ * Elements [0, @count) of an array map into @vals (@vsize bytes each, all
+ * CPUs for per-CPU maps); @keys has room for @count u32.  One batch call,
+ * or one lookup per element when the kernel lacks batches (*@no_batch).
+ */
+static int array_read(int fd, uint32_t count, size_t vsize, void *vals, uint32_t *keys,
+		      bool *no_batch)
 {
-	struct mixnet_peer_key key, next;
-	struct slot_map *m;
-	size_t cnt = 0;
-	void *prev = NULL;
+	uint32_t i, got = count;
 	int err;
 
-	m = calloc(nslots, sizeof(*m));
-	if (!m)
-		return -ENOMEM;
-	while (!(err = bpf_map_get_next_key(slots_fd, prev, &next))) {
-		key = next;
-		prev = &key;
-		if (cnt == nslots)
-			break;
-		if (bpf_map_lookup_elem(slots_fd, &key, &m[cnt].slot))
-			continue;	/* deleted meanwhile */
-		memcpy(m[cnt].addr.b, key.addr, 16);
-		cnt++;
+	if (!*no_batch) {
+		DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, bo);
+		uint32_t out;
+
+		err = bpf_map_lookup_batch(fd, NULL, &out, keys, vals, &got, &bo);
+		if ((!err || err == -ENOENT) && got == count)
+			return 0;
+		if (!err || err == -ENOENT || !batch_unsupported(err))
+			return err ? err : -EIO;
+		*no_batch = true;
 	}
-	if (err && err != -ENOENT) {
-		free(m);
-		return err;
+	for (i = 0; i < count; i++) {
+		err = bpf_map_lookup_elem(fd, &i, (char *)vals + i * vsize);
+		if (err)
+			return err;
 	}
-	qsort(m, cnt, sizeof(*m), slot_map_cmp);
-	*out = m;
-	*n = cnt;
 	return 0;
 }
+
+/* Write elements [@first, @first + @count) of an array map from @vals. */
+static int array_write(int fd, uint32_t first, uint32_t count, size_t vsize, const void *vals,
+		       uint32_t *keys, bool *no_batch)
+{
+	uint32_t i;
+	int err;
+
+	for (i = 0; i < count; i++)
+		keys[i] = first + i;
+	if (!*no_batch) {
+		DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, bo);
+		uint32_t n = count;
+
+		err = bpf_map_update_batch(fd, keys, vals, &n, &bo);
+		if (!err || !batch_unsupported(err))
+			return err;
+		*no_batch = true;
+	}
+	for (i = 0; i < count; i++) {
+		err = bpf_map_update_elem(fd, &keys[i], (const char *)vals + i * vsize, BPF_ANY);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- the peer set -------------------------------------------------------------------- */
+
+/* The maps and sizes a peer-set change touches. */
+struct peer_maps {
+	int peers_fd, index_fd, ctl_fd;
+	uint32_t nslots, bits;
+	unsigned int ncpu;
+	bool *no_batch;
+};
 
 static int check_peers(const struct flows_addr *peers, size_t n, uint32_t nslots,
 		       struct flows_error *e)
@@ -538,84 +565,172 @@ static int check_peers(const struct flows_addr *peers, size_t n, uint32_t nslots
 	return 0;
 }
 
-static int apply_peers(int slots_fd, int peers_fd, uint32_t nslots, unsigned int ncpu,
-		       const struct flows_addr *peers, size_t n, struct flows_error *e)
+/* The peer each slot counts now (all-zero: free), from the peers map. */
+static int read_assignment(const struct peer_maps *m, uint32_t used, struct flows_addr *owner)
 {
-	struct flows_addr *want = NULL;
-	struct slot_map *cur = NULL;
-	struct mixnet_peer_stats v;
-	size_t ncur = 0, i;
-	char a[FLOWS_ADDRSTRLEN];
-	bool *used = NULL;
+	size_t vsize = flows_percpu_stride(sizeof(struct mixnet_peer_stats)) * m->ncpu;
+	uint32_t *keys = calloc(used, sizeof(*keys));
+	char *vals = calloc(used, vsize);
 	uint32_t slot;
+	int err = -ENOMEM;
+
+	if (keys && vals)
+		err = array_read(m->peers_fd, used, vsize, vals, keys, m->no_batch);
+	for (slot = 1; !err && slot < used; slot++)	/* CPU 0's copy says whom */
+		memcpy(owner[slot].b, ((struct mixnet_peer_stats *)(vals + slot * vsize))->addr, 16);
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int flows_index_write(int index_fd, int ctl_fd, uint32_t bits,
+		      const struct flows_index_entry *ent, size_t n)
+{
+	uint32_t size = 1u << bits, zero = 0;
+	struct mixnet_peer_bucket *buckets = calloc(size, sizeof(*buckets));
+	uint32_t *keys = calloc(size, sizeof(*keys));
+	struct mixnet_peer_index_ctl old, ctl = { 0 };
+	uint64_t rng = now_ns(CLOCK_MONOTONIC) ^ ((uint64_t)getpid() << 32);
+	bool no_batch = false;
+	size_t i;
 	int err;
 
-	err = check_peers(peers, n, nslots, e);
+	err = buckets && keys ? 0 : -ENOMEM;
+	if (!err)
+		err = bpf_map_lookup_elem(ctl_fd, &zero, &old);
+	if (!err)
+		err = flows_index_build(ent, n, bits, &rng, buckets, &ctl.seed, &ctl.probes);
+	if (err)
+		goto out;
+	ctl.half = (old.half & 1) ^ 1;
+	ctl.slots_used = 1;
+	for (i = 0; i < n; i++)
+		if (ent[i].slot + 1 > ctl.slots_used)
+			ctl.slots_used = ent[i].slot + 1;
+	/* Programs still reading the old half finish within microseconds;
+	 * the half written here was last active a whole update ago. */
+	err = array_write(index_fd, ctl.half << bits, size, sizeof(*buckets), buckets, keys,
+			  &no_batch);
+	if (!err)
+		err = bpf_map_update_elem(ctl_fd, &zero, &ctl, BPF_ANY);
+out:
+	free(buckets);
+	free(keys);
+	return err;
+}
+
+/* Index the peers of @owner (slot -> address) and make that index active. */
+static int publish_index(const struct peer_maps *m, const struct flows_addr *owner,
+			 struct flows_error *e)
+{
+	struct flows_index_entry *ent = calloc(m->nslots, sizeof(*ent));
+	uint32_t slot;
+	size_t n = 0;
+	int err;
+
+	if (!ent)
+		return fail(e, -ENOMEM, "peers", "out of memory");
+	for (slot = 1; slot < m->nslots; slot++) {
+		if (flows_addr_is_zero(owner[slot].b))
+			continue;
+		memcpy(ent[n].addr, owner[slot].b, 16);
+		ent[n++].slot = slot;
+	}
+	err = flows_index_write(m->index_fd, m->ctl_fd, m->bits, ent, n);
+	if (err)
+		fail(e, err, MIXNET_PIN_PEER_INDEX, "cannot index %zu peers", n);
+	free(ent);
+	return err;
+}
+
+static int apply_peers(const struct peer_maps *m, const struct flows_addr *peers, size_t n,
+		       struct flows_error *e)
+{
+	struct mixnet_peer_index_ctl ctl;
+	struct flows_addr *owner = NULL, *want = NULL;
+	bool *freed = NULL;
+	struct mixnet_peer_stats v;
+	char a[FLOWS_ADDRSTRLEN];
+	uint32_t zero = 0, used, slot, s2;
+	size_t i;
+	int err;
+
+	err = check_peers(peers, n, m->nslots, e);
 	if (err)
 		return err;
-
+	err = bpf_map_lookup_elem(m->ctl_fd, &zero, &ctl);
+	if (err)
+		return fail(e, err, MIXNET_PIN_PEER_INDEX_CTL, "cannot read the peer index");
+	used = ctl.slots_used > m->nslots ? m->nslots : ctl.slots_used;
+	owner = calloc(m->nslots, sizeof(*owner));
 	want = malloc((n ? n : 1) * sizeof(*want));
-	used = calloc(nslots, sizeof(*used));
-	if (!want || !used) {
+	freed = calloc(m->nslots, sizeof(*freed));
+	if (!owner || !want || !freed) {
 		err = fail(e, -ENOMEM, "peers", "out of memory");
 		goto out;
 	}
-	memcpy(want, peers, n * sizeof(*want));
-	qsort(want, n, sizeof(*want), flows_addr_cmp);
-	err = read_slot_map(slots_fd, nslots, &cur, &ncur);
-	if (err) {
-		fail(e, err, MIXNET_PIN_PEER_SLOTS, "cannot read the peer table");
-		goto out;
-	}
-
-	/* Removals first, so that their slots can be reused right away. */
-	used[MIXNET_PEER_SLOT_UNKNOWN] = true;
-	for (i = 0; i < ncur; i++) {
-		if (bsearch(&cur[i].addr, want, n, sizeof(*want), flows_addr_cmp)) {
-			if (cur[i].slot < nslots)
-				used[cur[i].slot] = true;
-			continue;
-		}
-		err = bpf_map_delete_elem(slots_fd, cur[i].addr.b);
-		if (err && err != -ENOENT) {
-			fail(e, err, flows_addr_str(cur[i].addr.b, a, sizeof(a)),
-			     "cannot remove the peer");
+	if (used > 1) {
+		err = read_assignment(m, used, owner);
+		if (err) {
+			fail(e, err, MIXNET_PIN_PEERS, "cannot read the peer table");
 			goto out;
 		}
-		/* Free the slot; in-flight packets that already looked it up
-		 * may still add to it, which nobody reads until reassigned. */
-		memset(&v, 0, sizeof(v));
-		if (cur[i].slot < nslots && cur[i].slot != MIXNET_PEER_SLOT_UNKNOWN)
-			write_slot(peers_fd, ncpu, cur[i].slot, &v);
 	}
-	slot = 1;
-	for (i = 0; i < n; i++) {
-		if (bsearch(&want[i], cur, ncur, sizeof(*cur), slot_map_cmp))
+	memcpy(want, peers, n * sizeof(*want));
+	qsort(want, n, sizeof(*want), flows_addr_cmp);
+
+	/* peers that stay keep their slot; the others free theirs */
+	for (slot = 1; slot < m->nslots; slot++) {
+		if (flows_addr_is_zero(owner[slot].b))
 			continue;
-		while (slot < nslots && used[slot])
-			slot++;
-		if (slot >= nslots) {
+		if (!bsearch(&owner[slot], want, n, sizeof(*want), flows_addr_cmp)) {
+			memset(&owner[slot], 0, sizeof(owner[slot]));
+			freed[slot] = true;
+		}
+	}
+	/* newcomers: free slots first, slots freed just now only if needed
+	 * (packets may still be adding to those for a few microseconds) */
+	for (i = 0; i < n; i++) {
+		bool have = false;
+
+		for (slot = 1; slot < m->nslots && !have; slot++)
+			have = !flows_addr_cmp(&owner[slot], &want[i]);
+		if (have)
+			continue;
+		for (slot = 1; slot < m->nslots; slot++)
+			if (flows_addr_is_zero(owner[slot].b) && !freed[slot])
+				break;
+		for (s2 = 1; slot == m->nslots && s2 < m->nslots; s2++)
+			if (flows_addr_is_zero(owner[s2].b))
+				slot = s2;
+		if (slot >= m->nslots) {
 			err = fail(e, -E2BIG, "peers", "no free slot in the peer table");
 			goto out;
 		}
+		/* counters from zero before any packet can find the slot */
 		memset(&v, 0, sizeof(v));
 		v.since_ns = now_ns(CLOCK_MONOTONIC);
 		memcpy(v.addr, want[i].b, 16);
-		/* counters first, then the address: no packet sees a dirty slot */
-		err = write_slot(peers_fd, ncpu, slot, &v);
-		if (!err)
-			err = bpf_map_update_elem(slots_fd, want[i].b, &slot, BPF_NOEXIST);
+		err = write_slot(m->peers_fd, m->ncpu, slot, &v);
 		if (err) {
 			fail(e, err, flows_addr_str(want[i].b, a, sizeof(a)), "cannot add the peer");
 			goto out;
 		}
-		used[slot] = true;
+		owner[slot] = want[i];
+		freed[slot] = false;
 	}
-	err = 0;
+	err = publish_index(m, owner, e);
+	if (err)
+		goto out;
+	/* only now that no lookup finds them: free the slots of removed peers */
+	memset(&v, 0, sizeof(v));
+	for (slot = 1; slot < m->nslots; slot++)
+		if (freed[slot])
+			write_slot(m->peers_fd, m->ncpu, slot, &v);
 out:
+	free(owner);
 	free(want);
-	free(used);
-	free(cur);
+	free(freed);
 	return err;
 }
 
@@ -642,8 +757,8 @@ static int injected(const struct flows_attach_opts *o, int step, const char *dev
 static int pin_objects(struct sampler_bpf *skel, const char *dir, struct flows_error *e)
 {
 	struct bpf_map *maps[] = {
-		skel->maps.peers, skel->maps.peer_slots, skel->maps.flows,
-		skel->maps.errors, skel->maps.info,
+		skel->maps.peers, skel->maps.peer_index, skel->maps.peer_index_ctl,
+		skel->maps.flows, skel->maps.errors, skel->maps.info,
 	};
 	char path[PATH_MAX];
 	size_t i;
@@ -675,8 +790,9 @@ int flows_attach(const char *dev, const struct flows_attach_opts *opts, struct f
 	unsigned short type = 0;
 	unsigned int ncpu = possible_cpus();
 	int ifindex, mode, lock = -1, err, prog_fd;
-	uint32_t zero = 0;
-	bool dir_made = false, root_missing;
+	uint32_t zero = 0, bits;
+	bool dir_made = false, root_missing, no_batch = false;
+	struct peer_maps pm;
 
 	quiet_libbpf();
 	flows_attach_opts_init(&o);
@@ -696,6 +812,7 @@ int flows_attach(const char *dev, const struct flows_attach_opts *opts, struct f
 	err = check_peers(o.peers, o.npeers, o.peer_slots, e);
 	if (err)
 		return err;
+	bits = flows_index_bits(o.peer_slots);
 	err = dev_lookup(dev, &ifindex, &type);
 	if (err)
 		return fail(e, err, dev, err == -ENODEV ? "no such device" : "cannot query device");
@@ -715,11 +832,12 @@ int flows_attach(const char *dev, const struct flows_attach_opts *opts, struct f
 	skel->rodata->sample_every = o.sample_every;
 	skel->rodata->sample_threshold = o.sample_every > 1 ?
 		(uint32_t)((1ull << 32) / o.sample_every - 1) : UINT32_MAX;
+	skel->rodata->index_bits = bits;
 	err = bpf_map__set_max_entries(skel->maps.flows, o.sample_every ? o.max_flows : 1);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.peers, o.peer_slots);
 	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.peer_slots, o.peer_slots);
+		err = bpf_map__set_max_entries(skel->maps.peer_index, 2u << bits);
 	if (err) {
 		fail(e, err, dev, "cannot size the maps");
 		goto out_destroy;
@@ -772,6 +890,7 @@ int flows_attach(const char *dev, const struct flows_attach_opts *opts, struct f
 	info.sample_every = o.sample_every;
 	info.max_flows = o.sample_every ? o.max_flows : 0;
 	info.peer_slots = o.peer_slots;
+	info.index_bits = bits;
 	info.tc_handle = MIXNET_SAMPLER_TC_HANDLE;
 	info.tc_priority = MIXNET_SAMPLER_TC_PRIORITY;
 
@@ -793,8 +912,14 @@ int flows_attach(const char *dev, const struct flows_attach_opts *opts, struct f
 		fail(e, err, MIXNET_PIN_PEERS, "cannot initialise the unknown-peer slot");
 		goto out_unwind;
 	}
-	err = apply_peers(bpf_map__fd(skel->maps.peer_slots), bpf_map__fd(skel->maps.peers),
-			  o.peer_slots, ncpu, o.peers, o.npeers, e);
+	pm.peers_fd = bpf_map__fd(skel->maps.peers);
+	pm.index_fd = bpf_map__fd(skel->maps.peer_index);
+	pm.ctl_fd = bpf_map__fd(skel->maps.peer_index_ctl);
+	pm.nslots = o.peer_slots;
+	pm.bits = bits;
+	pm.ncpu = ncpu;
+	pm.no_batch = &no_batch;
+	err = apply_peers(&pm, o.peers, o.npeers, e);
 	if (!err)
 		err = injected(&o, FLOWS_STEP_PEERS, dev, e);
 	if (err)
@@ -973,7 +1098,8 @@ int flows_open(const char *dev, const char *pin_root, struct flows_sampler **out
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return fail(e, -ENOMEM, dev, "out of memory");
-	s->prog_fd = s->info_fd = s->peers_fd = s->slots_fd = s->flows_fd = s->errors_fd = -1;
+	s->prog_fd = s->info_fd = s->peers_fd = s->index_fd = s->ctl_fd = -1;
+	s->flows_fd = s->errors_fd = -1;
 	snprintf(s->dev, sizeof(s->dev), "%s", dev);
 	dev_dir(s->dir, sizeof(s->dir), root, dev);
 	s->ncpu = possible_cpus();
@@ -1000,7 +1126,9 @@ int flows_open(const char *dev, const char *pin_root, struct flows_sampler **out
 	if (!err)
 		err = open_pinned(s->dir, MIXNET_PIN_PEERS, &s->peers_fd, e);
 	if (!err)
-		err = open_pinned(s->dir, MIXNET_PIN_PEER_SLOTS, &s->slots_fd, e);
+		err = open_pinned(s->dir, MIXNET_PIN_PEER_INDEX, &s->index_fd, e);
+	if (!err)
+		err = open_pinned(s->dir, MIXNET_PIN_PEER_INDEX_CTL, &s->ctl_fd, e);
 	if (!err)
 		err = open_pinned(s->dir, MIXNET_PIN_FLOWS, &s->flows_fd, e);
 	if (!err)
@@ -1013,13 +1141,6 @@ int flows_open(const char *dev, const char *pin_root, struct flows_sampler **out
 		goto fail_close;
 	}
 	s->epoch = id;
-	s->slot_keys = calloc(s->info.peer_slots, sizeof(*s->slot_keys));
-	s->slot_vals = calloc(s->info.peer_slots, sizeof(*s->slot_vals));
-	s->slot_owner = calloc(s->info.peer_slots, sizeof(*s->slot_owner));
-	if (!s->slot_keys || !s->slot_vals || !s->slot_owner) {
-		err = fail(e, -ENOMEM, dev, "out of memory");
-		goto fail_close;
-	}
 	*out = s;
 	return 0;
 
@@ -1030,7 +1151,7 @@ fail_close:
 
 void flows_close(struct flows_sampler *s)
 {
-	int *fds[] = { &s->prog_fd, &s->info_fd, &s->peers_fd, &s->slots_fd,
+	int *fds[] = { &s->prog_fd, &s->info_fd, &s->peers_fd, &s->index_fd, &s->ctl_fd,
 		       &s->flows_fd, &s->errors_fd };
 	size_t i;
 
@@ -1043,9 +1164,6 @@ void flows_close(struct flows_sampler *s)
 	free(s->flows);
 	free(s->kbuf);
 	free(s->vbuf);
-	free(s->slot_keys);
-	free(s->slot_vals);
-	free(s->slot_owner);
 	free(s);
 }
 
@@ -1085,11 +1203,6 @@ int flows_attached(const struct flows_sampler *s)
 	if (filter_prog_id(ifindex, s->info.tc_handle, s->info.tc_priority, &fid))
 		return 0;
 	return fid == pid;
-}
-
-static bool batch_unsupported(int err)
-{
-	return err == -EINVAL || err == -EOPNOTSUPP || err == -ENOTSUPP || err == -ENOSYS;
 }
 
 /*
@@ -1160,95 +1273,37 @@ static int hash_foreach(struct flows_sampler *s, int fd, size_t ksize, size_t vs
 	}
 }
 
-struct slots_ctx {
-	struct flows_sampler *s;
-	size_t n;
-};
-
-static int slots_cb(const void *key, const void *val, void *arg)
-{
-	struct slots_ctx *c = arg;
-
-	if (c->n >= c->s->info.peer_slots)
-		return 0;
-	memcpy(&c->s->slot_keys[c->n], key, sizeof(struct mixnet_peer_key));
-	memcpy(&c->s->slot_vals[c->n], val, sizeof(uint32_t));
-	c->n++;
-	return 0;
-}
-
-/* Per-CPU values of peers slots [0, count) into s->vbuf. */
-static int read_peer_range(struct flows_sampler *s, uint32_t count)
-{
-	size_t vsize = flows_percpu_stride(sizeof(struct mixnet_peer_stats)) * s->ncpu;
-	uint32_t slot, got = count;
-	int err;
-
-	err = ensure(&s->vbuf, &s->vbuf_len, count * vsize);
-	if (!err)
-		err = ensure(&s->kbuf, &s->kbuf_len, count * sizeof(uint32_t));
-	if (err)
-		return err;
-	if (!s->no_batch) {
-		DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, bo);
-		uint32_t out;
-
-		err = bpf_map_lookup_batch(s->peers_fd, NULL, &out, s->kbuf, s->vbuf, &got, &bo);
-		if ((!err || err == -ENOENT) && got == count)
-			return 0;
-		if (!err || err == -ENOENT || !batch_unsupported(err))
-			return err ? err : -EIO;
-		s->no_batch = true;
-	}
-	for (slot = 0; slot < count; slot++) {
-		err = bpf_map_lookup_elem(s->peers_fd, &slot, (char *)s->vbuf + slot * vsize);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 int flows_read_peers(struct flows_sampler *s, const struct flows_peer **peers, size_t *n,
 		     uint64_t *now)
 {
 	size_t vsize = flows_percpu_stride(sizeof(struct mixnet_peer_stats)) * s->ncpu;
-	struct slots_ctx ctx = { s, 0 };
-	uint32_t count = 1;
-	size_t i, k = 0;
+	struct mixnet_peer_index_ctl ctl;
+	uint32_t zero = 0, count, slot;
+	size_t k = 0;
 	int err;
 
-	err = hash_foreach(s, s->slots_fd, sizeof(struct mixnet_peer_key), sizeof(uint32_t),
-			   slots_cb, &ctx);
+	err = bpf_map_lookup_elem(s->ctl_fd, &zero, &ctl);
 	if (err)
 		return err;
-	memset(s->slot_owner, 0, s->info.peer_slots * sizeof(*s->slot_owner));
-	for (i = 0; i < ctx.n; i++) {
-		uint32_t slot = s->slot_vals[i];
-
-		if (slot == MIXNET_PEER_SLOT_UNKNOWN || slot >= s->info.peer_slots)
-			continue;
-		s->slot_owner[slot] = i + 1;
-		if (slot + 1 > count)
-			count = slot + 1;
-	}
-	err = read_peer_range(s, count);
+	count = ctl.slots_used < 1 ? 1 : ctl.slots_used;
+	if (count > s->info.peer_slots)
+		count = s->info.peer_slots;
+	err = ensure(&s->vbuf, &s->vbuf_len, count * vsize);
+	if (!err)
+		err = ensure(&s->kbuf, &s->kbuf_len, count * sizeof(uint32_t));
+	if (!err)
+		err = ensure((void **)&s->peers, &s->peers_cap, count * sizeof(struct flows_peer));
+	if (!err)
+		err = array_read(s->peers_fd, count, vsize, s->vbuf, s->kbuf, &s->no_batch);
 	if (err)
 		return err;
 	if (now)
 		*now = now_ns(CLOCK_MONOTONIC);
-	err = ensure((void **)&s->peers, &s->peers_cap,
-		     (ctx.n + 1) * sizeof(struct flows_peer));
-	if (err)
-		return err;
+	/* slot 0, and every slot that says whom it counts */
+	for (slot = 0; slot < count; slot++) {
+		const struct mixnet_peer_stats *v = (const void *)((char *)s->vbuf + slot * vsize);
 
-	flows_peer_sum(s->vbuf, s->ncpu, MIXNET_PEER_SLOT_UNKNOWN, &s->peers[k++]);
-	for (uint32_t slot = 1; slot < count; slot++) {
-		const struct mixnet_peer_stats *v =
-			(const void *)((char *)s->vbuf + slot * vsize);
-		uint32_t owner = s->slot_owner[slot];
-
-		/* live: in peer_slots under the address the slot says it counts */
-		if (owner && !memcmp(s->slot_keys[owner - 1].addr, v->addr, 16))
+		if (slot == MIXNET_PEER_SLOT_UNKNOWN || !flows_addr_is_zero(v->addr))
 			flows_peer_sum(v, s->ncpu, slot, &s->peers[k++]);
 	}
 	*peers = s->peers;
@@ -1316,6 +1371,11 @@ int flows_read_errors(struct flows_sampler *s, struct mixnet_sampler_errors *out
 int flows_set_peers(struct flows_sampler *s, const struct flows_addr *peers, size_t n,
 		    struct flows_error *e)
 {
+	struct peer_maps pm = {
+		.peers_fd = s->peers_fd, .index_fd = s->index_fd, .ctl_fd = s->ctl_fd,
+		.nslots = s->info.peer_slots, .bits = s->info.index_bits, .ncpu = s->ncpu,
+		.no_batch = &s->no_batch,
+	};
 	char root[PATH_MAX], *slash;
 	int lock, err;
 
@@ -1326,7 +1386,7 @@ int flows_set_peers(struct flows_sampler *s, const struct flows_addr *peers, siz
 	lock = lock_root(root, e);
 	if (lock < 0)
 		return lock;
-	err = apply_peers(s->slots_fd, s->peers_fd, s->info.peer_slots, s->ncpu, peers, n, e);
+	err = apply_peers(&pm, peers, n, e);
 	unlock_root(lock);
 	return err;
 }

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "flows_addr.h"
+#include "flows_index.h"
 #include "flows_stats.h"
 #include "mixnet_sampler.h"
 
@@ -128,6 +129,14 @@ int flows_set_peers(struct flows_sampler *s, const struct flows_addr *peers, siz
 int flows_expire(struct flows_sampler *s, uint64_t idle_ns, size_t *removed);
 
 /* ---- misc ---------------------------------------------------------------------- */
+
+/*
+ * For tests and tools that load the program themselves: index @n
+ * (address, slot) pairs in the inactive half of peer_index and make it
+ * the active one.  0 or -errno.
+ */
+int flows_index_write(int index_fd, int ctl_fd, uint32_t bits,
+		      const struct flows_index_entry *e, size_t n);
 
 /* How the program finds the IP header on a device of ARPHRD type @type; -1: unsupported. */
 int flows_link_mode(unsigned short type);

@@ -45,14 +45,25 @@ const volatile __u32 link_mode = MIXNET_LINK_ETHERNET;
 const volatile __u32 sample_every = 1;		/* 0: no flow table */
 /* A packet is sampled when a random u32 <= this (about 1 in sample_every). */
 const volatile __u32 sample_threshold = 0xffffffff;
+/* peer_index has two halves of 1 << index_bits buckets. */
+const volatile __u32 index_bits = MIXNET_SAMPLER_INDEX_BITS;
+
+/* Peer address -> slot: see struct mixnet_peer_bucket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 << MIXNET_SAMPLER_INDEX_BITS);
+	__uint(map_flags, BPF_F_RDONLY_PROG);
+	__type(key, __u32);
+	__type(value, struct mixnet_peer_bucket);
+} peer_index SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MIXNET_SAMPLER_PEER_SLOTS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
 	__uint(map_flags, BPF_F_RDONLY_PROG);
-	__type(key, struct mixnet_peer_key);
-	__type(value, __u32);
-} peer_slots SEC(".maps");
+	__type(key, __u32);
+	__type(value, struct mixnet_peer_index_ctl);
+} peer_index_ctl SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -249,13 +260,42 @@ static __always_inline bool parse_l4(struct __sk_buff *skb, struct pkt *p)
 	return true;
 }
 
+/* The slot counting @daddr: its bucket in the active half of peer_index. */
+static __always_inline __u32 peer_slot(const __u8 *daddr)
+{
+	struct mixnet_peer_index_ctl *ctl;
+	__u32 zero = 0, h, base, mask, i;
+
+	ctl = bpf_map_lookup_elem(&peer_index_ctl, &zero);
+	if (!ctl)
+		return MIXNET_PEER_SLOT_UNKNOWN;
+	mask = (1u << index_bits) - 1;
+	base = (ctl->half & 1) << index_bits;
+	h = mixnet_peer_hash(daddr, ctl->seed, index_bits);
+#pragma unroll
+	for (i = 0; i < MIXNET_PEER_INDEX_PROBES; i++) {
+		__u32 idx = base + ((h + i) & mask);
+		struct mixnet_peer_bucket *b = bpf_map_lookup_elem(&peer_index, &idx);
+		__u64 a0, a1, b0, b1;
+
+		if (!b || !b->slot)
+			break;		/* an empty bucket ends the probe sequence */
+		__builtin_memcpy(&a0, daddr, 8);
+		__builtin_memcpy(&a1, daddr + 8, 8);
+		__builtin_memcpy(&b0, b->addr, 8);
+		__builtin_memcpy(&b1, b->addr + 8, 8);
+		if (a0 == b0 && a1 == b1)
+			return b->slot;
+	}
+	return MIXNET_PEER_SLOT_UNKNOWN;
+}
+
 static __always_inline void count_peer(const __u8 *daddr, __u64 len)
 {
 	struct mixnet_peer_stats *st;
-	__u32 zero = 0, *slot;
+	__u32 zero = 0, slot = peer_slot(daddr);
 
-	slot = bpf_map_lookup_elem(&peer_slots, daddr);
-	st = bpf_map_lookup_elem(&peers, slot ? slot : &zero);
+	st = bpf_map_lookup_elem(&peers, &slot);
 	if (!st)	/* a slot beyond the array: count it as unknown */
 		st = bpf_map_lookup_elem(&peers, &zero);
 	if (st) {

@@ -22,15 +22,17 @@
 /* Names of the pinned objects inside <pin root>/<dev>/. */
 #define MIXNET_PIN_PROG			"prog"
 #define MIXNET_PIN_PEERS		"peers"
-#define MIXNET_PIN_PEER_SLOTS		"peer_slots"
+#define MIXNET_PIN_PEER_INDEX		"peer_index"
+#define MIXNET_PIN_PEER_INDEX_CTL	"peer_index_ctl"
 #define MIXNET_PIN_FLOWS		"flows"
 #define MIXNET_PIN_ERRORS		"errors"
 #define MIXNET_PIN_INFO			"info"
 
-/* Slot 0 of the peers map counts IP traffic to addresses not in peer_slots. */
+/* Slot 0 of the peers map counts IP traffic to addresses not in the peer set. */
 #define MIXNET_PEER_SLOT_UNKNOWN	0
 /* Default sizes; both are set per attach (max_entries) by the agent. */
 #define MIXNET_SAMPLER_PEER_SLOTS	1024	/* including the unknown slot */
+#define MIXNET_SAMPLER_INDEX_BITS	12	/* 4 buckets a slot: short probes */
 #define MIXNET_SAMPLER_MAX_FLOWS	16384
 
 /* How the program finds the IP header: chosen by the agent per device. */
@@ -39,7 +41,40 @@ enum mixnet_link_mode {
 	MIXNET_LINK_L3 = 1,		/* no link header: starts at IP (mixnet0, tun) */
 };
 
-/* peer_slots: peer address -> index into peers.  Filled by the agent. */
+/*
+ * Peer address -> slot, without a hash map on the packet path: peer_index
+ * is an array of two halves of 1 << index_bits buckets each, an open-
+ * addressing table (linear probing, at most MIXNET_PEER_INDEX_PROBES
+ * buckets) keyed by mixnet_peer_hash().  The agent builds a new table in
+ * the inactive half, then flips peer_index_ctl.half; the program compares
+ * addresses, so a stale or torn view can only miss (count as unknown),
+ * never credit the wrong peer.
+ */
+struct mixnet_peer_bucket {
+	__u8 addr[16];
+	__u32 slot;		/* 0: empty bucket */
+	__u32 pad;
+};
+
+struct mixnet_peer_index_ctl {
+	__u32 seed;		/* odd multiplier of mixnet_peer_hash() */
+	__u32 half;		/* active half of peer_index: 0 or 1 */
+	__u32 slots_used;	/* slots [0, slots_used) of peers may be assigned */
+	__u32 probes;		/* longest probe sequence in the active half */
+};
+
+#define MIXNET_PEER_INDEX_PROBES	4
+
+/* Multiplicative hashing of the folded address: the top @bits bits. */
+static inline __u32 mixnet_peer_hash(const __u8 *addr, __u32 seed, __u32 bits)
+{
+	__u32 w[4];
+
+	__builtin_memcpy(w, addr, sizeof(w));
+	return ((w[0] ^ w[1] ^ w[2] ^ w[3]) * seed) >> (32 - bits);
+}
+
+/* The peer key of hashing and of the flow table's addresses. */
 struct mixnet_peer_key {
 	__u8 addr[16];
 };
@@ -92,10 +127,10 @@ struct mixnet_sampler_info {
 	__u32 sample_every;	/* flows: 0 off, 1 every packet, N about 1 in N */
 	__u32 max_flows;
 	__u32 peer_slots;	/* entries of peers, including the unknown slot */
+	__u32 index_bits;	/* peer_index: 2 halves of 1 << index_bits buckets */
 	__u32 tc_handle;	/* the clsact egress filter ... */
 	__u32 tc_priority;
 	__u32 qdisc_created;	/* 1: the agent created clsact and may remove it */
-	__u32 pad;
 };
 
 /* The egress filter's fixed handle and priority (first in the chain). */

@@ -67,8 +67,12 @@ bpftool -j map dump pinned "$dir/peers" > "$tmp/peers.json" || fail "bpftool map
 sum=$(jq '[.[].formatted | select(.key == 1) | .values[].value.bytes] | add' "$tmp/peers.json")
 assert_eq "$sum" "$peer_b" "bpftool: bytes of slot 1"
 bpftool map dump pinned "$dir/peers" | grep -q '"since_ns":' || fail "peers dump has no field names"
-bpftool map dump pinned "$dir/peer_slots" | grep -q '"addr": \[0,0,0,0,0,0,0,0,0,0,255,255,198,18,1,2' ||
-	fail "peer_slots dump does not show 198.18.1.2"
+bpftool map dump pinned "$dir/peers" | grep -q '"addr": \[0,0,0,0,0,0,0,0,0,0,255,255,198,18,1,2' ||
+	fail "peers dump does not show 198.18.1.2"
+bpftool -j map dump pinned "$dir/peer_index" |
+	jq -e '[.[].formatted.value | select(.slot == 1 and .addr[15] == 2)] | length == 1' > /dev/null ||
+	fail "peer_index does not map 198.18.1.2 to slot 1"
+bpftool map dump pinned "$dir/peer_index_ctl" | grep -q '"slots_used": 3' || fail "peer_index_ctl dump"
 bpftool map dump pinned "$dir/errors" | grep -q '"flows_full": 0' || fail "errors dump unreadable"
 bpftool map dump pinned "$dir/info" | grep -q '"sample_every": 1' || fail "info dump unreadable"
 bpftool map dump pinned "$dir/flows" | grep -q '"dport": 9000' || fail "flows dump unreadable"

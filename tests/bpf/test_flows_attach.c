@@ -289,7 +289,8 @@ START_TEST(test_attach_count_detach)
 	const struct mixnet_sampler_info *in;
 	struct flows_sampler *s;
 	struct flows_error e;
-	const char *names[] = { "prog", "peers", "peer_slots", "flows", "errors", "info" };
+	const char *names[] = { "prog", "peers", "peer_index", "peer_index_ctl", "flows", "errors",
+				"info" };
 	size_t i, nflows;
 	const struct flows_flow *f;
 

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "flows.h"
 #include "mixnet_sampler.h"
 #include "pktbuild.h"
 #include "sampler.skel.h"
@@ -30,6 +31,10 @@
 
 static struct sampler_bpf *skel;
 static int ncpu;
+/* The peers added so far; the index is rebuilt from all of them. */
+static struct flows_index_entry added[16];
+static size_t nadded;
+
 
 static void load(uint32_t sample_every, uint32_t max_flows)
 {
@@ -55,6 +60,7 @@ static void teardown(void)
 {
 	sampler_bpf__destroy(skel);
 	skel = NULL;
+	nadded = 0;
 }
 
 static void peer_key(const char *s, struct mixnet_peer_key *k)
@@ -75,8 +81,12 @@ static void add_peer(const char *addr, uint32_t slot)
 	struct mixnet_peer_key k;
 
 	peer_key(addr, &k);
-	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.peer_slots), &k, &slot,
-					     BPF_NOEXIST), 0);
+	ck_assert_uint_lt(nadded, sizeof(added) / sizeof(added[0]));
+	memcpy(added[nadded].addr, k.addr, 16);
+	added[nadded++].slot = slot;
+	ck_assert_int_eq(flows_index_write(bpf_map__fd(skel->maps.peer_index),
+					   bpf_map__fd(skel->maps.peer_index_ctl),
+					   MIXNET_SAMPLER_INDEX_BITS, added, nadded), 0);
 }
 
 /* Run the program @repeat times on @p; it must pass the packet unchanged. */
@@ -518,6 +528,46 @@ START_TEST(test_slot_out_of_range_counts_unknown)
 }
 END_TEST
 
+START_TEST(test_full_peer_table)
+{
+	const uint32_t n = MIXNET_SAMPLER_PEER_SLOTS - 1;
+	struct flows_index_entry *e = calloc(n, sizeof(*e));
+	char dst[64];
+	uint32_t i;
+
+	/* the program's hash and probing must agree with the agent's */
+	for (i = 0; i < n; i++) {
+		if (i % 2)
+			snprintf(dst, sizeof(dst), "2001:db8::%x", i);
+		else
+			snprintf(dst, sizeof(dst), "198.18.%u.%u", i / 256, i % 256);
+		peer_key(dst, (struct mixnet_peer_key *)e[i].addr);
+		e[i].slot = n - i;
+	}
+	ck_assert_int_eq(flows_index_write(bpf_map__fd(skel->maps.peer_index),
+					   bpf_map__fd(skel->maps.peer_index_ctl),
+					   MIXNET_SAMPLER_INDEX_BITS, e, n), 0);
+	for (i = 0; i < n; i += 7) {
+		struct pkt p = { .n = 0 };
+
+		if (i % 2) {
+			snprintf(dst, sizeof(dst), "2001:db8::%x", i);
+			eth(&p, ETH_P_IPV6);
+			ipv6(&p, "2001:db8::ffff", dst, IPPROTO_UDP, 8);
+		} else {
+			snprintf(dst, sizeof(dst), "198.18.%u.%u", i / 256, i % 256);
+			eth(&p, ETH_P_IP);
+			ipv4(&p, "198.18.255.255", dst, IPPROTO_UDP, 8, 0, 0);
+		}
+		udp(&p, 1, 2, 0);
+		run(&p);
+		assert_peer(n - i, i % 2 ? 48 : 28, 1);
+	}
+	assert_peer(0, 0, 0);
+	free(e);
+}
+END_TEST
+
 /* ---- flow table options -------------------------------------------------------------------- */
 
 START_TEST(test_flows_off)
@@ -642,6 +692,7 @@ static Suite *sampler_suite(void)
 	tcase_add_test(ip, test_ipv6_extension_headers);
 	tcase_add_test(ip, test_vlan_and_qinq);
 	tcase_add_test(ip, test_counts_on_every_cpu);
+	tcase_add_test(ip, test_full_peer_table);
 	tcase_add_test(bad, test_three_vlan_tags_not_parsed);
 	tcase_add_test(bad, test_non_ip);
 	tcase_add_test(bad, test_truncated_ip);
