@@ -147,23 +147,32 @@ static int do_prog(uint32_t repeat, int rounds)
 	return 0;
 }
 
+static int dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* One loop every @period_us for @secs; @read: read the table each time. */
 static int loop(struct flows_sampler *s, long period_us, double secs, bool read,
-		double *cpu_frac, double *us_per_read, long *reads)
+		double *cpu_frac, double *us_read, long *reads)
 {
+	size_t cap = (size_t)(secs * 1e6 / period_us) + 16;
+	double *lat = calloc(cap, sizeof(*lat));
 	struct timespec next;
 	struct rusage r0, r1;
 	struct flows_tracker t;
 	struct flows_row row;
 	double t0 = now_s(CLOCK_MONOTONIC), in_read = 0;
 	long n = 0;
-	int err = 0;
+	int err = lat ? 0 : -ENOMEM;
 
 	flows_tracker_init(&t);
 	flows_row_init(&row);
 	getrusage(RUSAGE_SELF, &r0);
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	while (now_s(CLOCK_MONOTONIC) - t0 < secs) {
+	while (!err && now_s(CLOCK_MONOTONIC) - t0 < secs && (size_t)n < cap) {
 		next.tv_nsec += period_us * 1000;
 		while (next.tv_nsec >= 1000000000) {
 			next.tv_nsec -= 1000000000;
@@ -185,7 +194,8 @@ static int loop(struct flows_sampler *s, long period_us, double secs, bool read,
 				err = -EINVAL;
 				break;
 			}
-			in_read += now_s(CLOCK_MONOTONIC) - a;
+			lat[n] = now_s(CLOCK_MONOTONIC) - a;
+			in_read += lat[n];
 		}
 		n++;
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
@@ -197,8 +207,16 @@ static int loop(struct flows_sampler *s, long period_us, double secs, bool read,
 		     (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6 +
 		     (r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
 		     (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6) / secs;
-	*us_per_read = n ? in_read * 1e6 / n : 0;
+	/* mean, median, 99th percentile of the reads */
+	us_read[0] = n ? in_read * 1e6 / n : 0;
+	us_read[1] = us_read[2] = 0;
+	if (read && n) {
+		qsort(lat, n, sizeof(*lat), dbl_cmp);
+		us_read[1] = lat[n / 2] * 1e6;
+		us_read[2] = lat[n * 99 / 100] * 1e6;
+	}
 	*reads = n;
+	free(lat);
 	return err;
 }
 
@@ -206,7 +224,7 @@ static int do_read(const char *dev, long period_us, double secs)
 {
 	struct flows_sampler *s;
 	struct flows_error e;
-	double cpu, cpu0, us, us0;
+	double cpu, cpu0, us[3], us0[3];
 	long n, n0;
 	int err;
 
@@ -215,16 +233,17 @@ static int do_read(const char *dev, long period_us, double secs)
 		fprintf(stderr, "bpf_cost: %s: %s\n", e.obj, e.msg);
 		return 1;
 	}
-	err = loop(s, period_us, secs, true, &cpu, &us, &n);
+	err = loop(s, period_us, secs, true, &cpu, us, &n);
 	if (!err)
-		err = loop(s, period_us, secs, false, &cpu0, &us0, &n0);
+		err = loop(s, period_us, secs, false, &cpu0, us0, &n0);
 	flows_close(s);
 	if (err) {
 		fprintf(stderr, "bpf_cost: reading: %s\n", strerror(-err));
 		return 1;
 	}
-	printf("agent reading %d peers every %ld us for %.0f s: %ld reads, %.1f us per read\n",
-	       NPEERS, period_us, secs, n, us);
+	printf("agent reading %d peers every %ld us for %.0f s: %ld reads, "
+	       "us per read: median %.1f p99 %.1f mean %.1f\n",
+	       NPEERS, period_us, secs, n, us[1], us[2], us[0]);
 	printf("cpu_percent read=%.2f baseline(sleep loop)=%.2f extra=%.2f\n", cpu * 100,
 	       cpu0 * 100, (cpu - cpu0) * 100);
 	return 0;
