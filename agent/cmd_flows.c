@@ -481,7 +481,7 @@ static int do_show(struct cli *cli, int argc, char **argv)
 	struct args a = { 0 };
 	size_t n = 0, nd = 0, i;
 	json_t *jdevs = NULL;
-	int err, rc = EXIT_USAGE;
+	int err, rc = EXIT_USAGE, partial = EXIT_OK;
 
 	if (parse_args(cli, argc, argv, allowed, &a))
 		return EXIT_USAGE;
@@ -509,9 +509,14 @@ static int do_show(struct cli *cli, int argc, char **argv)
 		struct shown *x = &d[nd];
 
 		err = flows_open(names[i], flows_cli_pin_root(), &x->s, &e);
-		/* listing all: skip other namespaces' samplers */
+		/* listing all: skip other namespaces' samplers, report broken
+		 * pins (e.g. an attach that died) and go on with the others */
 		if (err == -EXDEV && a.npos == 0)
 			continue;
+		if (err && a.npos == 0) {
+			partial = flows_cli_fail(cli, err, &e);
+			continue;
+		}
 		if (err) {
 			rc = flows_cli_fail(cli, err, &e);
 			goto out;
@@ -564,11 +569,11 @@ static int do_show(struct cli *cli, int argc, char **argv)
 					 "devices", jdevs);
 
 		jdevs = NULL;
-		rc = cli_json_print(root) ? EXIT_FAIL : EXIT_OK;
+		rc = cli_json_print(root) ? EXIT_FAIL : partial;
 	} else {
 		if (!nd)
 			printf("no sampler attached\n");
-		rc = EXIT_OK;
+		rc = partial;
 	}
 out:
 	json_decref(jdevs);

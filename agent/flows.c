@@ -80,12 +80,13 @@ int flows_open(const char *dev, const char *pin_root, struct flows_sampler **out
 		goto fail_close;
 	}
 	err = open_pinned(s->dir, MIXNET_PIN_INFO, &s->info_fd, e);
-	if (err)
+	if (!err)
+		err = bpf_map_lookup_elem(s->info_fd, &zero, &s->info);
+	if (err == -EACCES || err == -EPERM)
 		goto fail_close;
-	err = bpf_map_lookup_elem(s->info_fd, &zero, &s->info);
 	if (err || s->info.version != MIXNET_SAMPLER_VERSION) {
-		err = flows_fail(e, -EPROTO, s->dir, "incomplete attachment or another sampler version "
-			   "(detach and attach again)");
+		err = flows_fail(e, -EPROTO, dev, "incomplete attachment or another sampler version "
+				 "(flows detach %s removes it)", dev);
 		goto fail_close;
 	}
 	if (s->info.netns_ino != flows_netns_ino()) {

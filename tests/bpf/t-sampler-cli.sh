@@ -100,6 +100,18 @@ ag flows detach va || fail "detach failed"
 tc -n "$A" qdisc show dev va | grep -q clsact || fail "pre-existing clsact removed"
 tc -n "$A" qdisc del dev va clsact
 
+# leftovers of an attach that died: replaced by attach, reported by show,
+# removed by detach
+mkdir "$MIXNET_PIN_ROOT/va" || fail "mkdir"
+ag flows attach va || fail "attach over the remains of a dead attach"
+mkdir "$MIXNET_PIN_ROOT/gone0" || fail "mkdir"
+expect 1 "gone0: incomplete attachment" ag flows show --interval 0
+grep -q "^va: attached" "$tmp/out" || fail "show skipped the good sampler: $(cat "$tmp/out")"
+ag flows detach gone0 || fail "detach of a dead attach failed"
+[ ! -e "$MIXNET_PIN_ROOT/gone0" ] || fail "dead attach not removed"
+ag flows show --interval 0 > /dev/null || fail "show after cleaning up"
+ag flows detach va || fail "detach failed"
+
 # the device disappears under the sampler: stale, then cleaned up
 ag flows attach va || fail "attach failed"
 ip -n "$A" link del va
