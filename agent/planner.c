@@ -2,13 +2,22 @@
 /*
  * The circuit planner (see planner.h and Documentation/planner.md).
  *
- * Algorithm 1 runs on a binary max-heap of server pairs keyed by the
- * estimated completion time T = D / c.  A pair whose server ran out of
- * ports is stale: it can never get a circuit again.  In SKIP mode stale
- * entries are dropped lazily when they reach the top, and the heap is
- * compacted whenever they outnumber the live ones, so a dense matrix
- * costs O(P) to build plus O(log P) per circuit instead of a rescan of all
- * P pairs per circuit.
+ * Algorithm 1 without a rescan of all P = n(n-1)/2 pairs per circuit.
+ * Every pair with demand starts at T = infinity and keeps it until its
+ * first circuit, so the first phase is "pairs in order of (D desc, i, j)";
+ * most pairs never get a circuit (a region has at most sum(alpha)/2 of
+ * them), so the pairs are sorted lazily, in batches: the next batch is
+ * every unloaded pair with D >= theta, theta taken from a sample so that
+ * about 2 x circuits pairs qualify, sorted by the full key.  A cursor
+ * walks the sorted batch; a pair that gets its first circuit moves to a
+ * binary max-heap keyed by T = D / c (ties: larger D, then smaller i, j),
+ * which holds only pairs with circuits.  Pairs at the cursor (T = inf)
+ * always go before the heap's top, and every unloaded pair ranks below
+ * every loaded one, so pairs are served in exactly the order of a full
+ * rescan (the tests compare with one).  A pair whose server ran out of
+ * ports can never get a circuit again; SKIP drops it, STOP stops there.
+ * Cost: O(P) to read the matrix and choose a batch (usually one or two),
+ * O(K log K) to sort a batch of K, O(log C) per circuit.
  */
 #include <errno.h>
 #include <math.h>
@@ -18,13 +27,17 @@
 #include "planner.h"
 
 #define NONE UINT32_MAX
+#define PLANNER_SAMPLES 1024u	/* demands sampled to choose a batch */
 
-struct pq_node {
-	double t;	/* estimated completion time D / c (inf for c == 0) */
+/* 16 bytes: the first phase moves a lot of these around. */
+struct pair {
 	double d;	/* pair demand, both directions */
-	uint16_t i, j;	/* i < j */
+	uint32_t ij;	/* i << 16 | j, i < j: ascending ij = ascending (i, j) */
 	uint32_t c;	/* circuits so far */
 };
+
+#define PAIR_I(p) ((p)->ij >> 16)
+#define PAIR_J(p) ((p)->ij & 0xffff)
 
 struct placed_pair {
 	uint16_t i, j;
@@ -34,7 +47,11 @@ struct placed_pair {
 struct planner {
 	uint32_t nmax, amax;
 	/* Algorithm 1 */
-	struct pq_node *heap;		/* nmax * (nmax - 1) / 2 */
+	struct pair *pairs;		/* nmax * (nmax - 1) / 2 */
+	uint32_t *heap;			/* pairs with circuits, indexes */
+	double *sample;			/* PLANNER_SAMPLES demands */
+	struct pair *radix_tmp;		/* radix sort buffer ... */
+	size_t radix_cap;		/* ... of this many pairs */
 	struct placed_pair *placed;	/* pairs with >= 1 circuit */
 	uint32_t *free_ports;		/* nmax */
 	/* port assignment, per NIC (nmax * amax) */
@@ -56,7 +73,7 @@ static size_t npairs(uint32_t n)
 struct planner *planner_new(uint32_t n, uint32_t max_alpha)
 {
 	struct planner *pl;
-	size_t nics;
+	size_t nics, np;
 
 	if (n < 1 || n > PLANNER_MAX_SERVERS || max_alpha < 1 || max_alpha > PLANNER_MAX_ALPHA) {
 		errno = EINVAL;
@@ -68,7 +85,14 @@ struct planner *planner_new(uint32_t n, uint32_t max_alpha)
 	pl->nmax = n;
 	pl->amax = max_alpha;
 	nics = (size_t)n * max_alpha;
-	pl->heap = malloc((npairs(n) ? npairs(n) : 1) * sizeof(*pl->heap));
+	np = npairs(n) ? npairs(n) : 1;
+	pl->pairs = malloc(np * sizeof(*pl->pairs));
+	pl->heap = malloc((nics / 2 + 1) * sizeof(*pl->heap));
+	pl->sample = malloc(PLANNER_SAMPLES * sizeof(*pl->sample));
+	pl->radix_cap = 4 * nics + 4096;
+	if (pl->radix_cap > np)
+		pl->radix_cap = np;
+	pl->radix_tmp = malloc(pl->radix_cap * sizeof(*pl->radix_tmp));
 	pl->placed = malloc((nics / 2 + 1) * sizeof(*pl->placed));
 	pl->free_ports = malloc(n * sizeof(uint32_t));
 	pl->txmap = malloc(nics * sizeof(*pl->txmap));
@@ -80,7 +104,7 @@ struct planner *planner_new(uint32_t n, uint32_t max_alpha)
 	pl->old_peer = malloc(nics * sizeof(uint32_t));
 	pl->new_peer = malloc(nics * sizeof(uint32_t));
 	pl->row = calloc(n, sizeof(uint32_t));
-	if (!pl->heap || !pl->placed || !pl->free_ports ||
+	if (!pl->pairs || !pl->heap || !pl->sample || !pl->radix_tmp || !pl->placed || !pl->free_ports ||
 	    !pl->txmap || !pl->rxmap || !pl->first || !pl->host || !pl->old_out ||
 	    !pl->old_in || !pl->old_peer || !pl->new_peer || !pl->row) {
 		planner_free(pl);
@@ -94,7 +118,10 @@ void planner_free(struct planner *pl)
 {
 	if (!pl)
 		return;
+	free(pl->pairs);
 	free(pl->heap);
+	free(pl->sample);
+	free(pl->radix_tmp);
 	free(pl->placed);
 	free(pl->free_ports);
 	free(pl->txmap);
@@ -118,32 +145,228 @@ double planner_pair_time(double pair_demand, uint32_t circuits)
 	return pair_demand / circuits;
 }
 
-/* ---- the priority queue ---------------------------------------------- */
+/* ---- ordering ----------------------------------------------------------- */
 
-/* Is @a a more urgent bottleneck than @b?  A strict total order. */
-static inline bool pq_before(const struct pq_node *a, const struct pq_node *b)
+/*
+ * Is @a a bigger bottleneck than @b?  A strict total order (ij unique):
+ * larger T = D / c (as planner_pair_time() computes it), then larger D,
+ * then smaller (i, j).  Used for pairs with circuits (c >= 1).
+ */
+static inline bool pair_before(const struct pair *a, const struct pair *b)
 {
-	if (a->t != b->t)
-		return a->t > b->t;
+	double ta = a->d / a->c, tb = b->d / b->c;
+
+	if (ta != tb)
+		return ta > tb;
 	if (a->d != b->d)
 		return a->d > b->d;
-	if (a->i != b->i)
-		return a->i < b->i;
-	return a->j < b->j;
+	return a->ij < b->ij;
 }
 
-static void pq_sift_down(struct pq_node *h, size_t len, size_t k)
+/* The same order among pairs without circuits (T = inf for both). */
+static inline bool first_before(const struct pair *a, const struct pair *b)
 {
-	struct pq_node x = h[k];
+	if (a->d != b->d)
+		return a->d > b->d;
+	return a->ij < b->ij;
+}
+
+static inline void pair_swap(struct pair *a, struct pair *b)
+{
+	struct pair t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Heapsort of pairs without circuits, best first (quickselect's fallback): the heap's
+ * root is the worst pair, popped to the back each round. */
+static void pairs_sort(struct pair *a, size_t len)
+{
+	size_t k, end;
+
+	/* min-heap on the order (worst at the root), then pop to the back */
+	for (k = len / 2; k-- > 0;) {
+		size_t r = k;
+
+		for (;;) {
+			size_t c = 2 * r + 1;
+
+			if (c >= len)
+				break;
+			if (c + 1 < len && first_before(&a[c], &a[c + 1]))
+				c++;
+			if (!first_before(&a[r], &a[c]))
+				break;
+			pair_swap(&a[r], &a[c]);
+			r = c;
+		}
+	}
+	for (end = len; end > 1;) {
+		size_t r = 0;
+
+		pair_swap(&a[0], &a[--end]);
+		for (;;) {
+			size_t c = 2 * r + 1;
+
+			if (c >= end)
+				break;
+			if (c + 1 < end && first_before(&a[c], &a[c + 1]))
+				c++;
+			if (!first_before(&a[r], &a[c]))
+				break;
+			pair_swap(&a[r], &a[c]);
+			r = c;
+		}
+	}
+}
+
+static void pairs_insertion_sort(struct pair *a, size_t len)
+{
+	size_t x, y;
+
+	for (x = 1; x < len; x++) {
+		struct pair v = a[x];
+
+		for (y = x; y > 0 && first_before(&v, &a[y - 1]); y--)
+			a[y] = a[y - 1];
+		a[y] = v;
+	}
+}
+
+/*
+ * Sort pairs without circuits best first: introsort (median-of-three quicksort, insertion
+ * sort for short ranges, heapsort when the partitions go badly).  No
+ * allocation, O(log n) stack.
+ */
+static void pairs_sort_fast(struct pair *a, size_t len, unsigned int depth)
+{
+	while (len > 16) {
+		size_t mid = len / 2, store, x;
+
+		if (!depth--) {
+			pairs_sort(a, len);
+			return;
+		}
+		if (first_before(&a[mid], &a[0]))
+			pair_swap(&a[mid], &a[0]);
+		if (first_before(&a[len - 1], &a[0]))
+			pair_swap(&a[len - 1], &a[0]);
+		if (first_before(&a[len - 1], &a[mid]))
+			pair_swap(&a[len - 1], &a[mid]);
+		pair_swap(&a[mid], &a[len - 1]);
+		for (store = 0, x = 0; x < len - 1; x++)
+			if (first_before(&a[x], &a[len - 1]))
+				pair_swap(&a[x], &a[store++]);
+		pair_swap(&a[store], &a[len - 1]);
+		/* recurse into the smaller side, loop on the larger */
+		if (store < len - store - 1) {
+			pairs_sort_fast(a, store, depth);
+			a += store + 1;
+			len -= store + 1;
+		} else {
+			pairs_sort_fast(a + store + 1, len - store - 1, depth);
+			len = store;
+		}
+	}
+	pairs_insertion_sort(a, len);
+}
+
+/* Byte @b of the radix key: ij (bytes 0-3), then ~bits(D) (bytes 4-11). */
+static inline unsigned int radix_byte(const struct pair *p, unsigned int b)
+{
+	uint64_t bits;
+
+	if (b < 4)
+		return (p->ij >> (8 * b)) & 0xff;
+	memcpy(&bits, &p->d, sizeof(bits));
+	return (~bits >> (8 * (b - 4))) & 0xff;
+}
+
+/*
+ * Stable LSD radix sort of pairs without circuits, best first: by ij,
+ * then by D descending (the bits of a positive double order like it).
+ * Bytes that are the same in every pair cost no pass.
+ */
+static void pairs_radix_sort(struct pair *a, struct pair *tmp, size_t len)
+{
+	uint32_t count[12][256];
+	struct pair *src = a, *dst = tmp, *t;
+	unsigned int b, v;
+	size_t x;
+
+	memset(count, 0, sizeof(count));
+	for (x = 0; x < len; x++) {
+		uint64_t bits;
+
+		memcpy(&bits, &a[x].d, sizeof(bits));
+		bits = ~bits;
+		for (b = 0; b < 4; b++)
+			count[b][(a[x].ij >> (8 * b)) & 0xff]++;
+		for (b = 0; b < 8; b++)
+			count[4 + b][(bits >> (8 * b)) & 0xff]++;
+	}
+	for (b = 0; b < 12; b++) {
+		uint32_t pos = 0, c;
+
+		if (count[b][radix_byte(&a[0], b)] == len)
+			continue;	/* constant byte */
+		for (v = 0; v < 256; v++) {
+			c = count[b][v];
+			count[b][v] = pos;
+			pos += c;
+		}
+		for (x = 0; x < len; x++)
+			dst[count[b][radix_byte(&src[x], b)]++] = src[x];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, len * sizeof(*a));
+}
+
+/* k-th largest (0-based) of v[0..len), reordering v (Wirth's FIND). */
+static double kth_largest(double *v, size_t len, size_t k)
+{
+	ptrdiff_t l = 0, m = (ptrdiff_t)len - 1, kk = (ptrdiff_t)k;
+
+	while (l < m) {
+		double x = v[kk];
+		ptrdiff_t i = l, j = m;
+
+		do {
+			while (v[i] > x)
+				i++;
+			while (x > v[j])
+				j--;
+			if (i <= j) {
+				double t = v[i];
+
+				v[i++] = v[j];
+				v[j--] = t;
+			}
+		} while (i <= j);
+		if (j < kk)
+			l = i;
+		if (kk < i)
+			m = j;
+	}
+	return v[kk];
+}
+
+static void heap_sift_down(const struct pair *p, uint32_t *h, size_t len, size_t k)
+{
+	uint32_t x = h[k];
 
 	for (;;) {
 		size_t c = 2 * k + 1;
 
 		if (c >= len)
 			break;
-		if (c + 1 < len && pq_before(&h[c + 1], &h[c]))
+		if (c + 1 < len && pair_before(&p[h[c + 1]], &p[h[c]]))
 			c++;
-		if (!pq_before(&h[c], &x))
+		if (!pair_before(&p[h[c]], &p[x]))
 			break;
 		h[k] = h[c];
 		k = c;
@@ -151,19 +374,19 @@ static void pq_sift_down(struct pq_node *h, size_t len, size_t k)
 	h[k] = x;
 }
 
-static void pq_heapify(struct pq_node *h, size_t len)
+static void heap_sift_up(const struct pair *p, uint32_t *h, size_t k)
 {
-	size_t k;
+	uint32_t x = h[k];
 
-	for (k = len / 2; k-- > 0;)
-		pq_sift_down(h, len, k);
-}
+	while (k) {
+		size_t up = (k - 1) / 2;
 
-static void pq_pop(struct pq_node *h, size_t *len)
-{
-	h[0] = h[--*len];
-	if (*len)
-		pq_sift_down(h, *len, 0);
+		if (!pair_before(&p[x], &p[h[up]]))
+			break;
+		h[k] = h[up];
+		k = up;
+	}
+	h[k] = x;
 }
 
 /* ---- Algorithm 1 ------------------------------------------------------ */
@@ -173,9 +396,15 @@ struct run {
 	uint32_t n;
 	const double *demand;
 	uint32_t *circuits;
+	bool skip;
 	uint32_t nplaced;
 	uint32_t nfree_servers;		/* servers with a free port */
-	size_t live;			/* heap entries with both servers free */
+	size_t npairs;			/* pairs with demand in pairs[] */
+	size_t cursor;			/* next pair with T = inf, sorted ... */
+	size_t loaded;			/* ... up to here; unsorted beyond */
+	size_t len;			/* heap entries (pairs with c >= 1) */
+	size_t batch;			/* pairs per batch, roughly */
+	uint32_t full_seen;		/* nfree_servers at the last compaction */
 };
 
 static inline double pair_demand(const double *demand, uint32_t n, uint32_t i, uint32_t j)
@@ -183,16 +412,53 @@ static inline double pair_demand(const double *demand, uint32_t n, uint32_t i, u
 	return demand[(size_t)i * n + j] + demand[(size_t)j * n + i];
 }
 
-/* Server @s just used its last port: its pairs with free partners die. */
-static void server_full(struct run *r, uint32_t s)
+static inline bool pair_live(const struct planner *pl, const struct pair *p)
+{
+	return pl->free_ports[PAIR_I(p)] && pl->free_ports[PAIR_J(p)];
+}
+
+/*
+ * Sort the next batch of unloaded pairs (all T = inf) to the front of the
+ * unloaded range: every pair with D >= theta, theta chosen from a sample
+ * so that about r->batch pairs qualify; ties at theta all come along, so
+ * the batch is exactly the best pairs by (D desc, i, j).  SKIP drops dead
+ * pairs on the way; STOP must keep them (a dead pair at the top stops it).
+ */
+static void load_batch(struct run *r)
 {
 	struct planner *pl = r->pl;
-	uint32_t j, n = r->n;
+	struct pair *a;
+	size_t x, rest, keep = r->loaded;
 
-	r->nfree_servers--;
-	for (j = 0; j < n; j++)
-		if (j != s && pl->free_ports[j] && pair_demand(r->demand, n, s, j) > 0)
-			r->live--;
+	if (r->skip && r->full_seen != r->nfree_servers) {
+		r->full_seen = r->nfree_servers;
+		for (x = r->loaded; x < r->npairs; x++)
+			if (pair_live(pl, &pl->pairs[x]))
+				pl->pairs[keep++] = pl->pairs[x];
+		r->npairs = keep;
+	}
+	a = pl->pairs + r->loaded;
+	rest = r->npairs - r->loaded;
+	if (rest > r->batch) {
+		size_t ns = rest < PLANNER_SAMPLES ? rest : PLANNER_SAMPLES, stride = rest / ns;
+		size_t rank = (size_t)((double)r->batch * ns / rest);
+		double theta;
+
+		for (x = 0; x < ns; x++)
+			pl->sample[x] = a[x * stride].d;
+		theta = kth_largest(pl->sample, ns, rank < ns ? rank : ns - 1);
+		for (keep = 0, x = 0; x < rest; x++)
+			if (a[x].d >= theta)
+				pair_swap(&a[x], &a[keep++]);
+		rest = keep;
+	}
+	/* radix for big batches (a pass costs 256 buckets), unless too big */
+	if (rest > 256 && rest <= pl->radix_cap)
+		pairs_radix_sort(a, pl->radix_tmp, rest);
+	else
+		pairs_sort_fast(a, rest, 64);
+	r->cursor = r->loaded;
+	r->loaded += rest;
 }
 
 static void add_circuit(struct run *r, uint32_t i, uint32_t j, double d)
@@ -204,23 +470,10 @@ static void add_circuit(struct run *r, uint32_t i, uint32_t j, double d)
 		pl->placed[r->nplaced++] = (struct placed_pair){ .i = i, .j = j, .d = d };
 	r->circuits[ij]++;
 	r->circuits[ji]++;
-	/* One end at a time, so a pair whose both ends fill dies once. */
 	if (!--pl->free_ports[i])
-		server_full(r, i);
+		r->nfree_servers--;
 	if (!--pl->free_ports[j])
-		server_full(r, j);
-}
-
-/* Drop stale entries (a server without free ports) and rebuild the heap. */
-static size_t pq_compact(struct planner *pl, size_t len)
-{
-	size_t k, m = 0;
-
-	for (k = 0; k < len; k++)
-		if (pl->free_ports[pl->heap[k].i] && pl->free_ports[pl->heap[k].j])
-			pl->heap[m++] = pl->heap[k];
-	pq_heapify(pl->heap, m);
-	return m;
+		r->nfree_servers--;
 }
 
 static void spare_add(struct run *r, uint32_t i, uint32_t j, struct planner_stats *st)
@@ -248,6 +501,51 @@ static void spare_fill(struct run *r, const uint32_t *prev, struct planner_stats
 					spare_add(r, i, j, st);
 }
 
+/*
+ * Read the matrix in 32x32 tiles (both d[i][j] and d[j][i] stay in
+ * cache), validating every entry and listing the pairs with demand.
+ */
+#define TILE 32u
+static int read_pairs(struct run *r, double *total)
+{
+	struct planner *pl = r->pl;
+	const double *dm = r->demand;
+	uint32_t n = r->n, bi, bj, i, j;
+	size_t len = 0;
+
+	for (bi = 0; bi < n; bi += TILE) {
+		uint32_t iend = bi + TILE < n ? bi + TILE : n;
+
+		for (bj = bi; bj < n; bj += TILE) {
+			uint32_t jend = bj + TILE < n ? bj + TILE : n;
+
+			for (i = bi; i < iend; i++) {
+				for (j = bj; j < jend; j++) {
+					double a = dm[(size_t)i * n + j], b, d;
+
+					if (!(a >= 0) || a == INFINITY)	/* also NaN */
+						return -EINVAL;
+					if (j <= i)
+						continue;
+					b = dm[(size_t)j * n + i];
+					if (!(b >= 0) || b == INFINITY)
+						return -EINVAL;
+					d = a + b;
+					if (d <= 0)
+						continue;
+					if (d == INFINITY)
+						return -EINVAL;	/* two finite halves overflowed */
+					pl->pairs[len++] = (struct pair){ .d = d, .ij = i << 16 | j };
+					*total += d;
+				}
+			}
+		}
+	}
+	/* entries below the diagonal of diagonal tiles were checked as a */
+	r->npairs = len;
+	return 0;
+}
+
 int planner_run(struct planner *pl, uint32_t n, const double *demand,
 		const uint32_t *alpha, const struct planner_params *params,
 		uint32_t *circuits, struct planner_stats *stats)
@@ -255,9 +553,10 @@ int planner_run(struct planner *pl, uint32_t n, const double *demand,
 	static const struct planner_params defaults;
 	struct planner_stats st = { 0 };
 	struct run r = { .pl = pl, .n = n, .demand = demand, .circuits = circuits };
-	size_t len = 0;
 	double total = 0, covered = 0;
-	uint32_t i, j, k;
+	uint64_t ports = 0;
+	uint32_t i, k, covered_pairs = 0;
+	int err;
 
 	if (!pl || !demand || !alpha || !circuits || n < 1 || n > pl->nmax)
 		return -EINVAL;
@@ -267,58 +566,62 @@ int planner_run(struct planner *pl, uint32_t n, const double *demand,
 		return -EINVAL;
 	if (params->spare != PLANNER_SPARE_NONE && params->spare != PLANNER_SPARE_FILL)
 		return -EINVAL;
+	r.skip = params->saturated == PLANNER_SKIP;
+	r.full_seen = UINT32_MAX;
 	for (i = 0; i < n; i++) {
 		if (alpha[i] > pl->amax)
 			return -EINVAL;
 		pl->free_ports[i] = alpha[i];
+		ports += alpha[i];
 		if (alpha[i])
 			r.nfree_servers++;
 	}
-	/* Every pair with demand starts with T = infinity. */
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < n; j++) {
-			double v = demand[(size_t)i * n + j];
-
-			if (!isfinite(v) || v < 0)
-				return -EINVAL;
-		}
-		for (j = i + 1; j < n; j++) {
-			double d = pair_demand(demand, n, i, j);
-
-			if (d <= 0)
-				continue;
-			if (!isfinite(d))
-				return -EINVAL;	/* two finite halves overflowed */
-			pl->heap[len++] = (struct pq_node){ .t = INFINITY, .d = d, .i = i, .j = j };
-			total += d;
-			if (alpha[i] && alpha[j])
-				r.live++;
-		}
-	}
-	st.demand_pairs = len;
+	err = read_pairs(&r, &total);
+	if (err)
+		return err;
+	r.full_seen = r.nfree_servers;	/* nothing to drop yet */
+	st.demand_pairs = r.npairs;
 	memset(circuits, 0, (size_t)n * n * sizeof(*circuits));
-	pq_heapify(pl->heap, len);
+	/* Twice the circuits there can be: usually one or two batches. */
+	r.batch = ports < 64 ? 64 : ports;
 
-	while (len) {
-		struct pq_node *top = &pl->heap[0];
+	while (r.nfree_servers >= 2) {
+		struct pair *p;
 
-		if (params->saturated == PLANNER_SKIP && !r.live)
-			break;
 		st.steps++;
-		if (!pl->free_ports[top->i] || !pl->free_ports[top->j]) {
-			if (params->saturated == PLANNER_STOP)
-				break;
-			pq_pop(pl->heap, &len);
-			/* Stale entries dominate: drop them all at once. */
-			if (len > 64 && len - r.live > r.live)
-				len = pq_compact(pl, len);
+		if (r.cursor < r.loaded) {
+			/* T = inf: the next first circuit, before any finite T */
+			p = &pl->pairs[r.cursor++];
+			if (!pair_live(pl, p)) {
+				if (!r.skip)
+					break;
+				continue;
+			}
+			add_circuit(&r, PAIR_I(p), PAIR_J(p), p->d);
+			p->c = 1;
+			pl->heap[r.len] = (uint32_t)(p - pl->pairs);
+			heap_sift_up(pl->pairs, pl->heap, r.len++);
+			st.demand_circuits++;
 			continue;
 		}
-		add_circuit(&r, top->i, top->j, top->d);
+		if (r.loaded < r.npairs) {
+			load_batch(&r);
+			continue;
+		}
+		if (!r.len)
+			break;
+		p = &pl->pairs[pl->heap[0]];
+		if (!pair_live(pl, p)) {
+			if (!r.skip)
+				break;
+			pl->heap[0] = pl->heap[--r.len];
+			heap_sift_down(pl->pairs, pl->heap, r.len, 0);
+			continue;
+		}
+		add_circuit(&r, PAIR_I(p), PAIR_J(p), p->d);
 		st.demand_circuits++;
-		top->c++;
-		top->t = top->d / top->c;
-		pq_sift_down(pl->heap, len, 0);
+		p->c++;
+		heap_sift_down(pl->pairs, pl->heap, r.len, 0);
 	}
 
 	if (params->spare == PLANNER_SPARE_FILL)
@@ -332,14 +635,12 @@ int planner_run(struct planner *pl, uint32_t n, const double *demand,
 		st.pairs++;
 		if (p->d > 0) {
 			covered += p->d;
+			covered_pairs++;
 			if (p->d / c > st.bottleneck)
 				st.bottleneck = p->d / c;
 		}
 	}
-	st.uncovered_pairs = st.demand_pairs;
-	for (k = 0; k < r.nplaced; k++)
-		if (pl->placed[k].d > 0)
-			st.uncovered_pairs--;
+	st.uncovered_pairs = st.demand_pairs - covered_pairs;
 	/* Rounding can make the difference a hair negative. */
 	if (st.uncovered_pairs && total > covered)
 		st.uncovered_bytes = total - covered;

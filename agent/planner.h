@@ -88,7 +88,7 @@ struct planner_stats {
 	 * pair demand / circuits (bytes per circuit; 0 if no such pair).
 	 */
 	double bottleneck;
-	uint64_t steps;			/* priority-queue pops (for benchmarks) */
+	uint64_t steps;			/* heap top visits (for benchmarks) */
 };
 
 struct planner;
