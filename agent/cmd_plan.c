@@ -82,7 +82,7 @@ static int parse_opts(const struct cli *cli, int argc, char **argv, struct plan_
 	o->eps_nics = 2;
 	optind = 0;	/* full reinitialisation (glibc) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+a:g:e:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "a:g:e:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->alpha_arg = optarg;
@@ -174,7 +174,7 @@ static int print_text(const struct demand_matrix *m, const uint32_t *alpha,
 	       "%u pairs with %.0f bytes on the EPS\n",
 	       st->circuits, st->pairs, st->spare_circuits, st->free_ports,
 	       st->uncovered_pairs, est->electrical_bytes);
-	printf("estimated all-to-all: %.3f ms (optical %.3f ms, electrical %.3f ms)\n",
+	printf("estimated all-to-all: %.6g ms (optical %.6g ms, electrical %.6g ms)\n",
 	       est->total_s * 1e3, est->optical_s * 1e3, est->electrical_s * 1e3);
 	return fflush(stdout) ? EXIT_FAIL : EXIT_OK;
 }

@@ -336,6 +336,7 @@ int demand_matrix_load(const char *path, struct demand_matrix *m, struct demand_
 			}
 			buf = nb;
 		}
+		errno = 0;
 		got = fread(buf + len, 1, cap - len, f);
 		len += got;
 		if (len > DEMAND_MATRIX_MAX_BYTES) {
@@ -344,7 +345,7 @@ int demand_matrix_load(const char *path, struct demand_matrix *m, struct demand_
 		}
 		if (got == 0) {
 			if (ferror(f)) {
-				ret = -EIO;
+				ret = errno ? -errno : -EIO;	/* e.g. EISDIR */
 				goto out;
 			}
 			break;

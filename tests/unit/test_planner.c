@@ -404,6 +404,37 @@ START_TEST(test_equals_reference_random)
 END_TEST
 
 /*
+ * Big regions full of ties (every pair the same demand): the batch of
+ * equal pairs is larger than the radix buffer and takes the comparison
+ * sort; the order must still be (i, j).  Also a big skewed region.
+ */
+START_TEST(test_equals_reference_large)
+{
+	uint32_t n = 200, i, round;
+	double *d = malloc((size_t)n * n * sizeof(double));
+	uint32_t *alpha = malloc(n * sizeof(uint32_t));
+	uint32_t *c1 = malloc((size_t)n * n * sizeof(uint32_t));
+	uint32_t *c2 = malloc((size_t)n * n * sizeof(uint32_t));
+
+	rng_state = 99;
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < n * n; i++)
+			d[i] = round == 0 ? 5 : round == 1 ? (double)rnd_below(3)
+					  : exp((double)rnd_below(3000) / 100.0);
+		for (i = 0; i < n; i++)
+			alpha[i] = round == 2 ? 6 : 1 + i % 2;
+		ck_assert_int_eq(plan(n, d, alpha, NULL, c1, NULL), 0);
+		ck_assert_int_eq(ref_plan(n, d, alpha, NULL, c2), 0);
+		ck_assert_msg(!memcmp(c1, c2, (size_t)n * n * sizeof(uint32_t)), "round %u differs", round);
+	}
+	free(d);
+	free(alpha);
+	free(c1);
+	free(c2);
+}
+END_TEST
+
+/*
  * SKIP never leaves a demand pair uncovered while both its servers still
  * have a free port.
  */
@@ -546,6 +577,7 @@ static Suite *planner_suite(void)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_workspace_reuse);
 	tcase_add_test(tc, test_equals_reference_random);
+	tcase_add_test(tc, test_equals_reference_large);
 	tcase_add_test(tc, test_skip_uses_every_usable_port);
 	tcase_add_test(tc, test_bottleneck_optimal_vs_exhaustive);
 	tcase_add_test(tc, test_estimate_gap_vs_exhaustive);
