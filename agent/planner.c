@@ -25,45 +25,13 @@
 #include <string.h>
 
 #include "planner.h"
+#include "planner_internal.h"
 
 #define NONE UINT32_MAX
 #define PLANNER_SAMPLES 1024u	/* demands sampled to choose a batch */
 
-/* 16 bytes: the first phase moves a lot of these around. */
-struct pair {
-	double d;	/* pair demand, both directions */
-	uint32_t ij;	/* i << 16 | j, i < j: ascending ij = ascending (i, j) */
-	uint32_t c;	/* circuits so far */
-};
-
 #define PAIR_I(p) ((p)->ij >> 16)
 #define PAIR_J(p) ((p)->ij & 0xffff)
-
-struct placed_pair {
-	uint16_t i, j;
-	double d;
-};
-
-struct planner {
-	uint32_t nmax, amax;
-	/* Algorithm 1 */
-	struct pair *pairs;		/* nmax * (nmax - 1) / 2 */
-	uint32_t *heap;			/* pairs with circuits, indexes */
-	double *sample;			/* PLANNER_SAMPLES demands */
-	struct pair *radix_tmp;		/* radix sort buffer ... */
-	size_t radix_cap;		/* ... of this many pairs */
-	struct placed_pair *placed;	/* pairs with >= 1 circuit */
-	uint32_t *free_ports;		/* nmax */
-	/* port assignment, per NIC (nmax * amax) */
-	struct mixnet_xconnect *txmap;	/* {port, nic} sorted by port */
-	struct mixnet_xconnect *rxmap;
-	uint32_t *first;		/* nmax + 1: first NIC of each host */
-	uint32_t *host;			/* host of each NIC */
-	uint32_t *old_out, *old_in;	/* ports joined before (NONE) */
-	uint32_t *old_peer;		/* NIC of the duplex circuit before */
-	uint32_t *new_peer;		/* NIC of the duplex circuit after */
-	uint32_t *row;			/* nmax: per-peer counter of one host */
-};
 
 static size_t npairs(uint32_t n)
 {
@@ -104,9 +72,12 @@ struct planner *planner_new(uint32_t n, uint32_t max_alpha)
 	pl->old_peer = malloc(nics * sizeof(uint32_t));
 	pl->new_peer = malloc(nics * sizeof(uint32_t));
 	pl->row = calloc(n, sizeof(uint32_t));
+	pl->eps_out = malloc(n * sizeof(double));
+	pl->eps_in = malloc(n * sizeof(double));
 	if (!pl->pairs || !pl->heap || !pl->sample || !pl->radix_tmp || !pl->placed || !pl->free_ports ||
 	    !pl->txmap || !pl->rxmap || !pl->first || !pl->host || !pl->old_out ||
-	    !pl->old_in || !pl->old_peer || !pl->new_peer || !pl->row) {
+	    !pl->old_in || !pl->old_peer || !pl->new_peer || !pl->row ||
+	    !pl->eps_out || !pl->eps_in) {
 		planner_free(pl);
 		errno = ENOMEM;
 		return NULL;
@@ -133,6 +104,8 @@ void planner_free(struct planner *pl)
 	free(pl->old_peer);
 	free(pl->new_peer);
 	free(pl->row);
+	free(pl->eps_out);
+	free(pl->eps_in);
 	free(pl);
 }
 
@@ -501,6 +474,24 @@ static void spare_fill(struct run *r, const uint32_t *prev, struct planner_stats
 					spare_add(r, i, j, st);
 }
 
+/* After a refinement: the pairs with circuits and the servers with ports. */
+static void refresh_placed(struct run *r)
+{
+	struct planner *pl = r->pl;
+	uint32_t i, j, n = r->n;
+
+	r->nplaced = 0;
+	r->nfree_servers = 0;
+	for (i = 0; i < n; i++) {
+		if (pl->free_ports[i])
+			r->nfree_servers++;
+		for (j = i + 1; j < n; j++)
+			if (r->circuits[(size_t)i * n + j])
+				pl->placed[r->nplaced++] = (struct placed_pair){
+					.i = i, .j = j, .d = pair_demand(r->demand, n, i, j) };
+	}
+}
+
 /*
  * Read the matrix in 32x32 tiles (both d[i][j] and d[j][i] stay in
  * cache), validating every entry and listing the pairs with demand.
@@ -566,6 +557,15 @@ int planner_run(struct planner *pl, uint32_t n, const double *demand,
 		return -EINVAL;
 	if (params->spare != PLANNER_SPARE_NONE && params->spare != PLANNER_SPARE_FILL)
 		return -EINVAL;
+	if (params->refine) {
+		if (n > PLANNER_REFINE_MAX_SERVERS)
+			return -E2BIG;
+		if (!(params->link_Bps > 0) || !isfinite(params->link_Bps) || !params->eps_Bps)
+			return -EINVAL;
+		for (i = 0; i < n; i++)
+			if (!(params->eps_Bps[i] > 0) || !isfinite(params->eps_Bps[i]))
+				return -EINVAL;
+	}
 	r.skip = params->saturated == PLANNER_SKIP;
 	r.full_seen = UINT32_MAX;
 	for (i = 0; i < n; i++) {
@@ -624,6 +624,18 @@ int planner_run(struct planner *pl, uint32_t n, const double *demand,
 		heap_sift_down(pl->pairs, pl->heap, r.len, 0);
 	}
 
+	if (params->refine) {
+		int moves = planner_refine(pl, n, demand, alpha, circuits, params->link_Bps,
+					   params->eps_Bps);
+
+		if (moves < 0)	/* inputs were checked above */
+			return moves;
+		st.refine_moves = (uint32_t)moves;
+		refresh_placed(&r);
+		st.demand_circuits = 0;
+		for (k = 0; k < r.nplaced; k++)
+			st.demand_circuits += circuits[(size_t)pl->placed[k].i * n + pl->placed[k].j];
+	}
 	if (params->spare == PLANNER_SPARE_FILL)
 		spare_fill(&r, params->prev, &st);
 

@@ -71,6 +71,14 @@ struct planner_params {
 	 * NULL = none.
 	 */
 	const uint32_t *prev;
+	/*
+	 * Optional: after Algorithm 1 (before spare filling), run
+	 * planner_refine() with these rates.  Not part of the paper; see
+	 * planner_refine().
+	 */
+	bool refine;
+	double link_Bps;		/* one circuit, bytes/s per direction */
+	const double *eps_Bps;		/* per server electrical bytes/s (> 0) */
 };
 
 /* Summary of one planner_run(). */
@@ -89,6 +97,7 @@ struct planner_stats {
 	 */
 	double bottleneck;
 	uint64_t steps;			/* heap top visits (for benchmarks) */
+	uint32_t refine_moves;		/* circuits moved by the refinement */
 };
 
 struct planner;
@@ -133,6 +142,31 @@ int planner_run(struct planner *pl, uint32_t n, const double *demand,
  * reference implementation in the tests uses the same arithmetic.
  */
 double planner_pair_time(double pair_demand, uint32_t circuits);
+
+/* Largest region planner_refine() accepts (its cost grows as n^3). */
+#define PLANNER_REFINE_MAX_SERVERS 64u
+
+/*
+ * Improve a plan (circuits as planner_run() writes them) for
+ * planner_estimate()'s all-to-all time, which Algorithm 1 does not
+ * optimise: it insists on one circuit for every pair with demand before
+ * any second one, so a lightly loaded server can end up with no circuit
+ * at all while its pairs crowd its few electrical NICs, and heavy pairs
+ * stay on one circuit while light ones hold ports.  Local search: while
+ * the bottleneck of the estimate (a pair's circuits or a server's EPS
+ * share) can be relieved by giving it one more circuit, taking a port
+ * from another circuit of the same servers if none is free, and that
+ * lowers (max time, then sum of all pair and server times), do the best
+ * such move, or take a circuit away from the bottleneck pair if that is
+ * better (its bytes may go faster over the EPS than over one circuit).
+ * Never returns a worse plan; deterministic.
+ *
+ * Returns the number of circuits moved (>= 0), -EINVAL (bad rates or
+ * plan), -E2BIG (n > PLANNER_REFINE_MAX_SERVERS).  Allocates nothing.
+ */
+int planner_refine(struct planner *pl, uint32_t n, const double *demand,
+		   const uint32_t *alpha, uint32_t *circuits,
+		   double link_Bps, const double *eps_Bps);
 
 /* ---- completion time estimate (`mixnet-agent plan`, the simulator) ---- */
 

@@ -140,8 +140,8 @@ out:
  */
 static void bench_quality(uint32_t n, uint32_t alpha_v, uint32_t eps_nics, uint32_t runs)
 {
-	double d[36], eps[6], gsum = 0, gmax = 1, g2sum = 0, g2max = 1;
-	uint32_t alpha[6], c[36], copt[36], r, i, bopt = 0, eopt = 0, finite = 0;
+	double d[36], eps[6], gsum = 0, gmax = 1, g2sum = 0, g2max = 1, rsum = 0, rmax = 1;
+	uint32_t alpha[6], c[36], copt[36], r, i, bopt = 0, eopt = 0, finite = 0, ropt = 0;
 	uint64_t t_skip_better = 0;
 
 	for (i = 0; i < n; i++) {
@@ -169,6 +169,17 @@ static void bench_quality(uint32_t n, uint32_t alpha_v, uint32_t eps_nics, uint3
 		eopt += ratio <= 1 + 1e-12;
 		gsum += ratio;
 		gmax = ratio > gmax ? ratio : gmax;
+		/* with the refinement */
+		{
+			struct planner_params ref = { .refine = true, .link_Bps = 1, .eps_Bps = eps };
+
+			planner_run(pl, n, d, alpha, &ref, c, NULL);
+			planner_estimate(n, d, c, 1, eps, &est);
+			ratio = est.total_s / best;
+			rsum += ratio;
+			rmax = ratio > rmax ? ratio : rmax;
+			ropt += ratio <= 1 + 1e-12;
+		}
 		/* the paper's STOP rule on the same objective */
 		planner_run(pl, n, d, alpha, &stop, c, NULL);
 		planner_estimate(n, d, c, 1, eps, &est);
@@ -180,9 +191,10 @@ static void bench_quality(uint32_t n, uint32_t alpha_v, uint32_t eps_nics, uint3
 	}
 	printf("quality n=%u alpha=%u eps_nics=%u runs=%u: bottleneck optimal %u/%u (%u finite); "
 	       "estimated time: skip optimal %u/%u, gap mean %.3f max %.3f; "
-	       "stop gap mean %.3f max %.3f (skip better in %llu)\n",
+	       "stop gap mean %.3f max %.3f (skip better in %llu); "
+	       "refined optimal %u/%u, gap mean %.3f max %.3f\n",
 	       n, alpha_v, eps_nics, runs, bopt, runs, finite, eopt, runs, gsum / runs, gmax,
-	       g2sum / runs, g2max, (unsigned long long)t_skip_better);
+	       g2sum / runs, g2max, (unsigned long long)t_skip_better, ropt, runs, rsum / runs, rmax);
 }
 
 int main(int argc, char **argv)

@@ -40,6 +40,9 @@ static const char usage[] =
 "  --skew X            std of expert popularity logits (0.5)\n"
 "  --tor-servers N     servers per ToR in oversub3 (4)\n"
 "  --stop, --spare     planner options (see mixnet-agent plan)\n"
+"  --refine            refine Algorithm 1's plans (planner_refine)\n"
+"  --switch-policy P   always (paper): apply every new plan; gain: only if\n"
+"                      it saves more time than the switch holds flows up\n"
 "  --prices FILE       component prices (INI) instead of the paper's\n"
 "  --set FIELD=VALUE   override a model field (ep, tp, pp, seq, micro_batch,\n"
 "                      layers, experts, topk, hidden, ...); repeatable\n"
@@ -195,7 +198,7 @@ static int print_json(const struct sim_config *cfg, const struct row *rows, int 
 		const struct sim_result *r = &rows[i].r;
 
 		json_array_append_new(arr, json_pack(
-			"{s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:f}",
+			"{s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:f}",
 			"fabric", fabric_name(rows[i].kind),
 			"iteration_ms", r->iteration_s * 1e3,
 			"all_to_all_ms", r->a2a_s * 1e3,
@@ -207,17 +210,20 @@ static int print_json(const struct sim_config *cfg, const struct row *rows, int 
 			"normalized_cost", rows[i].cost / rows[0].cost,
 			"perf_per_dollar_norm", ppd(rows, i),
 			"reconfigs_per_region", r->reconfigs,
+			"plans_kept_per_region", r->skipped,
 			"ports_changed_per_reconfig", r->ports_changed,
 			"optical_fraction", r->optical_fraction,
 			"flows", (json_int_t)r->flows,
 			"wall_s", rows[i].wall_s));
 	}
-	root = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:s, s:i, s:I, s:o}",
+	root = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:s, s:s, s:b, s:i, s:I, s:o}",
 			 "model", cfg->model.name, "ep", (int)cfg->model.ep, "tp", (int)cfg->model.tp,
 			 "pp", (int)cfg->model.pp, "servers", (int)cfg->servers,
 			 "speed_gbps", (int)cfg->gbps, "alpha", (int)cfg->alpha,
 			 "switch_ms", cfg->switch_s * 1e3,
 			 "reconfig", cfg->reconfig == SIM_RECONFIG_PREDICT ? "predict" : "blocking",
+			 "switch_policy", cfg->switch_policy == SIM_SWITCH_GAIN ? "gain" : "always",
+			 "refine", (int)cfg->planner.refine,
 			 "iterations", (int)cfg->iterations, "seed", (json_int_t)cfg->seed,
 			 "fabrics", arr);
 	if (!root)
@@ -334,6 +340,8 @@ int main(int argc, char **argv)
 		{ "tor-servers", required_argument, NULL, 't' },
 		{ "stop", no_argument, NULL, 'X' },
 		{ "spare", no_argument, NULL, 'Y' },
+		{ "refine", no_argument, NULL, 'R' },
+		{ "switch-policy", required_argument, NULL, 'G' },
 		{ "prices", required_argument, NULL, 'p' },
 		{ "set", required_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
@@ -432,6 +440,17 @@ int main(int argc, char **argv)
 			break;
 		case 'Y':
 			o.cfg.planner.spare = PLANNER_SPARE_FILL;
+			break;
+		case 'R':
+			o.cfg.planner.refine = true;
+			break;
+		case 'G':
+			if (!strcmp(optarg, "always"))
+				o.cfg.switch_policy = SIM_SWITCH_ALWAYS;
+			else if (!strcmp(optarg, "gain"))
+				o.cfg.switch_policy = SIM_SWITCH_GAIN;
+			else
+				return bad("--switch-policy", optarg);
 			break;
 		case 'p': {
 			char err[256];

@@ -75,7 +75,7 @@ struct cell {
 	uint32_t *recv_pending;
 	uint8_t *recv_done;
 	/* statistics (whole run) */
-	double a2a_total, switch_wait, compute_total, reconfigs, ports_changed;
+	double a2a_total, switch_wait, compute_total, reconfigs, ports_changed, skipped;
 };
 
 struct event {
@@ -107,6 +107,7 @@ struct sim {
 	struct traffic *traffic;
 	struct planner *pl;
 	uint32_t *alpha;		/* R entries */
+	double *eps_Bps;		/* R entries: a server's EPS bytes/s */
 	struct planner_nic *nics;	/* R x alpha */
 	struct mixnet_xconnect *xc_out;
 	struct planner_circuit *pc_out;
@@ -263,28 +264,54 @@ static void set_circuits(struct sim *s, struct cell *c, const uint32_t *circ)
  * (planner_run, then planner_assign_ports from the cross-connects in
  * place).  Returns the number of OCS ports whose cross-connect changes.
  */
-static uint32_t plan_region(struct sim *s, struct cell *c, const double *demand)
+static uint32_t plan_region(struct sim *s, struct cell *c, const double *demand,
+			    struct planner_assignment *asg)
 {
 	struct planner_cabling cab = { .n = s->R, .alpha = s->alpha, .nics = s->nics };
-	struct planner_assignment asg = {
-		.xconnects = s->xc_out, .xconnects_cap = s->R * s->cfg->alpha,
-		.circuits = s->pc_out, .circuits_cap = s->R * s->cfg->alpha / 2 + 1,
-	};
 	struct planner_params params = s->cfg->planner;
 	int err;
 
+	asg->xconnects = s->xc_out;
+	asg->xconnects_cap = s->R * s->cfg->alpha;
+	asg->circuits = s->pc_out;
+	asg->circuits_cap = s->R * s->cfg->alpha / 2 + 1;
 	params.prev = c->circ;	/* for spare filling: keep what is lit */
+	if (params.refine) {
+		params.link_Bps = s->fab.nic_Bps;
+		params.eps_Bps = s->eps_Bps;
+	}
 	err = planner_run(s->pl, s->R, demand, s->alpha, &params, c->newc, NULL);
 	if (!err)
-		err = planner_assign_ports(s->pl, &cab, c->newc, c->xc, c->nxc, &asg);
+		err = planner_assign_ports(s->pl, &cab, c->newc, c->xc, c->nxc, asg);
 	if (err) {
 		/* inputs are ours: only a bug gets here */
 		fprintf(stderr, "mixnet-sim: planner failed: %s\n", strerror(-err));
 		abort();
 	}
-	memcpy(c->xc, s->xc_out, asg.nxconnects * sizeof(*c->xc));
-	c->nxc = asg.nxconnects;
-	return asg.ports_changed;
+	return asg->ports_changed;
+}
+
+/* The controller applies the plan: the OCS takes the new cross-connects. */
+static void commit_plan(struct cell *c, const struct planner_assignment *asg)
+{
+	memcpy(c->xc, asg->xconnects, asg->nxconnects * sizeof(*c->xc));
+	c->nxc = asg->nxconnects;
+}
+
+/*
+ * SIM_SWITCH_GAIN: is switching worth its wait?  The new circuits serve
+ * this all-to-all and the next (its transpose); compare the estimated
+ * time they save with the time the switch holds the flows up.
+ */
+static bool worth_switching(struct sim *s, struct cell *c, const double *demand, double wait)
+{
+	struct planner_estimate before, after;
+
+	if (s->cfg->switch_policy == SIM_SWITCH_ALWAYS || wait <= 0)
+		return true;
+	planner_estimate(s->R, demand, c->circ, s->fab.nic_Bps, s->eps_Bps, &before);
+	planner_estimate(s->R, demand, c->newc, s->fab.nic_Bps, s->eps_Bps, &after);
+	return 2 * (before.total_s - after.total_s) > wait;
 }
 
 /* ---- the cell program ---- */
@@ -315,13 +342,22 @@ static void start_a2a(struct sim *s, struct cell *c, const struct op *op, uint32
 		/* the matrix is known at the gate (forward, not predicted) or since
 		 * the forward pass (backward): switching may start then */
 		double known = op->fwd && !predicted ? s->now : c->ocs_free;
+		struct planner_assignment asg;
 		uint32_t changed;
 
-		changed = plan_region(s, c, demand);
+		changed = plan_region(s, c, demand, &asg);
 		if (changed) {
-			c->reconfigs++;
-			c->ports_changed += changed;
 			switch_end = (known > c->ocs_free ? known : c->ocs_free) + s->cfg->switch_s;
+			if (worth_switching(s, c, demand, switch_end - s->now)) {
+				commit_plan(c, &asg);
+				c->reconfigs++;
+				c->ports_changed += changed;
+			} else {
+				/* keep the circuits in place */
+				memcpy(c->newc, c->circ, (size_t)R * R * sizeof(*c->newc));
+				switch_end = -INFINITY;
+				c->skipped++;
+			}
 		}
 		/* which pairs must wait: circuits changed (or all, paper-style) */
 		for (a = 0; a < R; a++)
@@ -633,6 +669,7 @@ static void sim_free(struct sim *s)
 	free(s->stages);
 	free(s->ev);
 	free(s->alpha);
+	free(s->eps_Bps);
 	free(s->nics);
 	free(s->xc_out);
 	free(s->pc_out);
@@ -666,7 +703,12 @@ static void plan_static(struct sim *s, struct cell *c)
 				avg[x] += tmp[x];
 		}
 	}
-	plan_region(s, c, avg);
+	{
+		struct planner_assignment asg;
+
+		plan_region(s, c, avg, &asg);
+		commit_plan(c, &asg);
+	}
 	set_circuits(s, c, c->newc);
 	free(avg);
 	free(tmp);
@@ -716,15 +758,17 @@ static int sim_setup(struct sim *s, char *err, size_t errlen)
 	if (fabric_optical(s->kind)) {
 		s->pl = planner_new(R, cfg->alpha ? cfg->alpha : 1);
 		s->alpha = calloc(R, sizeof(uint32_t));
+		s->eps_Bps = calloc(R, sizeof(double));
 		s->nics = calloc((size_t)R * (cfg->alpha ? cfg->alpha : 1), sizeof(*s->nics));
 		s->xc_out = calloc((size_t)R * cfg->alpha + 1, sizeof(*s->xc_out));
 		s->pc_out = calloc((size_t)R * cfg->alpha / 2 + 1, sizeof(*s->pc_out));
-		if (!s->pl || !s->alpha || !s->nics || !s->xc_out || !s->pc_out)
+		if (!s->pl || !s->alpha || !s->eps_Bps || !s->nics || !s->xc_out || !s->pc_out)
 			return -ENOMEM;
 		for (i = 0; i < R; i++) {
 			uint32_t k;
 
 			s->alpha[i] = cfg->alpha;
+			s->eps_Bps[i] = (8 - cfg->alpha) * s->fab.nic_Bps;
 			/* the region's slice of the OCS: NIC k of server i on port
 			 * i * alpha + k; NICs split over two NUMA nodes */
 			for (k = 0; k < cfg->alpha; k++)
@@ -787,7 +831,7 @@ int sim_run(const struct sim_config *cfg, enum fabric_kind kind, struct sim_resu
 	struct sim s = { .cfg = cfg, .m = &cfg->model, .kind = kind };
 	const char *why = sim_model_check(&cfg->model, cfg->servers);
 	struct net_stats ns;
-	double total_iter = 0, a2a = 0, wait = 0, comp = 0, reconf = 0, ports = 0, dp = 0;
+	double total_iter = 0, a2a = 0, wait = 0, comp = 0, reconf = 0, ports = 0, dp = 0, skip = 0;
 	uint32_t it, i;
 	int ret;
 
@@ -854,6 +898,7 @@ int sim_run(const struct sim_config *cfg, enum fabric_kind kind, struct sim_resu
 		comp += s.cells[i].compute_total;
 		reconf += s.cells[i].reconfigs;
 		ports += s.cells[i].ports_changed;
+		skip += s.cells[i].skipped;
 	}
 	for (i = 0; i < s.pp; i++)
 		dp += s.stages[i].dp_total;
@@ -865,6 +910,7 @@ int sim_run(const struct sim_config *cfg, enum fabric_kind kind, struct sim_resu
 	res->dp_s = dp / s.pp / cfg->iterations;
 	res->reconfigs = reconf / s.ncells / cfg->iterations;
 	res->ports_changed = reconf ? ports / reconf : 0;
+	res->skipped = skip / s.ncells / cfg->iterations;
 	res->optical_fraction = s.a2a_bytes > 0 ? s.a2a_optical_bytes / s.a2a_bytes : 0;
 	res->flows = ns.flows;
 	res->recomputes = ns.recomputes;

@@ -34,6 +34,17 @@ enum sim_reconfig {
 	SIM_RECONFIG_BLOCKING,
 };
 
+enum sim_switch_policy {
+	/* Apply every new plan that changes a cross-connect (paper). */
+	SIM_SWITCH_ALWAYS,
+	/*
+	 * Apply it only if the estimated time it saves on this layer's two
+	 * all-to-alls (planner_estimate before and after) exceeds the time
+	 * the switch would hold their flows up; otherwise keep the circuits.
+	 */
+	SIM_SWITCH_GAIN,
+};
+
 struct sim_config {
 	struct sim_model model;
 	uint32_t servers;
@@ -51,6 +62,7 @@ struct sim_config {
 	/* Paper: every circuit flow of the region waits for a switch; we:
 	 * only pairs whose circuits change (the rest stay lit). */
 	bool pause_all;
+	enum sim_switch_policy switch_policy;
 	struct traffic_params traffic;
 	struct planner_params planner;
 };
@@ -64,6 +76,7 @@ struct sim_result {
 	double compute_s;		/* per iteration, mean over regions */
 	double dp_s;			/* DP phase, mean over stages */
 	double reconfigs;		/* per iteration and region */
+	double skipped;			/* plans not applied (SIM_SWITCH_GAIN) */
 	double ports_changed;		/* mean per reconfiguration */
 	double optical_fraction;	/* of all-to-all bytes */
 	uint64_t flows;
