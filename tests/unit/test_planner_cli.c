@@ -195,6 +195,46 @@ START_TEST(test_electrical_estimate_and_options)
 }
 END_TEST
 
+/* --refine: the starved-server region of test_planner.c, end to end */
+START_TEST(test_refine_option)
+{
+	char text[1024] = "", cell[32];
+	json_error_t jerr;
+	struct result r;
+	json_t *root;
+	double plain, refined;
+	int i, j;
+
+	for (i = 0; i < 8; i++) {
+		for (j = 0; j < 8; j++) {
+			snprintf(cell, sizeof(cell), "%s%d", j ? "," : "",
+				 i == j ? 0 : (i == 3 || j == 3) ? 90000000 : 100000000 + i + j);
+			strcat(text, cell);
+		}
+		strcat(text, "\n");
+	}
+	write_csv(text);
+	run(&r, (const char *const[]){ "plan", "--alpha", "6", "--json", csv, NULL });
+	ck_assert_int_eq(r.status, 0);
+	root = json_loads(r.out, 0, &jerr);
+	ck_assert_ptr_nonnull(root);
+	plain = json_real_value(json_object_get(json_object_get(root, "estimate"), "all_to_all_ms"));
+	json_decref(root);
+	run(&r, (const char *const[]){ "plan", "--alpha", "6", "--refine", "--json", csv, NULL });
+	ck_assert_int_eq(r.status, 0);
+	root = json_loads(r.out, 0, &jerr);
+	ck_assert_ptr_nonnull(root);
+	refined = json_real_value(json_object_get(json_object_get(root, "estimate"), "all_to_all_ms"));
+	ck_assert(json_is_true(json_object_get(root, "refine")));
+	ck_assert_int_gt(json_integer_value(json_object_get(root, "refine_moves")), 0);
+	json_decref(root);
+	ck_assert_double_lt(refined, plain / 2);
+	/* refine needs an EPS */
+	run(&r, (const char *const[]){ "plan", "--alpha", "6", "--refine", "--eps-nics", "0", csv, NULL });
+	ck_assert_int_eq(r.status, 2);
+}
+END_TEST
+
 START_TEST(test_bad_matrix_exit_usage)
 {
 	struct result r;
@@ -263,6 +303,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_text_output);
 	tcase_add_test(tc, test_json_output);
 	tcase_add_test(tc, test_electrical_estimate_and_options);
+	tcase_add_test(tc, test_refine_option);
 	tcase_add_test(tc, test_bad_matrix_exit_usage);
 	tcase_add_test(tc, test_bad_arguments);
 	tcase_add_test(tc, test_missing_file);

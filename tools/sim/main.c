@@ -47,6 +47,8 @@ static const char usage[] =
 "  --set FIELD=VALUE   override a model field (ep, tp, pp, seq, micro_batch,\n"
 "                      layers, experts, topk, hidden, ...); repeatable\n"
 "  --json              machine-readable output\n"
+"  --global-maxmin     recompute every flow's rate at every change (slow\n"
+"                      baseline for benchmarks; same results)\n"
 "  --sweep             grid of models x speeds, all fabrics, CSV to --out\n";
 
 struct opts {
@@ -198,7 +200,7 @@ static int print_json(const struct sim_config *cfg, const struct row *rows, int 
 		const struct sim_result *r = &rows[i].r;
 
 		json_array_append_new(arr, json_pack(
-			"{s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:f}",
+			"{s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:f, s:f}",
 			"fabric", fabric_name(rows[i].kind),
 			"iteration_ms", r->iteration_s * 1e3,
 			"all_to_all_ms", r->a2a_s * 1e3,
@@ -214,6 +216,8 @@ static int print_json(const struct sim_config *cfg, const struct row *rows, int 
 			"ports_changed_per_reconfig", r->ports_changed,
 			"optical_fraction", r->optical_fraction,
 			"flows", (json_int_t)r->flows,
+			"recomputes", (json_int_t)r->recomputes,
+			"flows_per_recompute", r->recomputes ? (double)r->recompute_flows / r->recomputes : 0.0,
 			"wall_s", rows[i].wall_s));
 	}
 	root = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:s, s:s, s:b, s:i, s:I, s:o}",
@@ -345,6 +349,7 @@ int main(int argc, char **argv)
 		{ "prices", required_argument, NULL, 'p' },
 		{ "set", required_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "global-maxmin", no_argument, NULL, 'Z' },
 		{ "sweep", no_argument, NULL, 'W' },
 		{ "models", required_argument, NULL, 'L' },
 		{ "speeds", required_argument, NULL, 'B' },
@@ -468,6 +473,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = true;
+			break;
+		case 'Z':
+			o.cfg.global_maxmin = true;
 			break;
 		case 'W':
 			o.sweep = true;

@@ -9,10 +9,10 @@
  * its share), so a min-heap of shares with lazy re-insertion finds the
  * next link to fill: O((L + F * path) log L) per recomputation.
  *
- * Each flow keeps (remaining, rate, last update); completions sit in a
- * min-heap of predicted times with a per-flow version, so a flow whose
- * rate did not change keeps its event and nothing is touched outside the
- * recomputed component.
+ * Each flow keeps (remaining, rate, last update) and its predicted
+ * completion time in an indexed min-heap (one entry per flow, moved when
+ * the prediction changes), so a flow whose rate did not change is not
+ * touched, and nothing outside the recomputed component is.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -43,17 +43,14 @@ struct flow {
 	uint32_t path[NET_MAX_PATH];
 	uint32_t pos[NET_MAX_PATH];	/* index in each link's flows[] */
 	uint32_t npath;
-	uint32_t version;
+	double due;		/* predicted completion time */
+	uint32_t heap_pos;	/* in net->ev, or NOT_QUEUED */
 	uint32_t stamp;
 	bool active;
 	bool frozen;
 };
 
-struct event {
-	double t;
-	uint32_t flow;
-	uint32_t version;
-};
+#define NOT_QUEUED UINT32_MAX
 
 struct share {
 	double key;
@@ -71,8 +68,8 @@ struct net {
 	uint32_t *free_ids;
 	uint32_t nfree, free_cap;
 	uint32_t active;
-	struct event *ev;
-	size_t nev, ev_cap;
+	uint32_t *ev;		/* flows by (due, id): indexed min-heap */
+	uint32_t nev, ev_cap;
 	uint32_t *dirty;
 	uint32_t ndirty, dirty_cap;
 	uint32_t stamp;
@@ -82,6 +79,7 @@ struct net {
 	struct share *heap;
 	uint32_t heap_cap;
 	struct net_stats st;
+	bool global;
 };
 
 static void *grow(void *p, uint32_t *cap, uint32_t need, size_t size)
@@ -163,69 +161,84 @@ void net_set_capacity(struct net *net, uint32_t link, double capacity)
 	mark_dirty(net, link);
 }
 
-/* ---- completion events: min-heap by (t, flow) ---- */
+/* ---- completion times: indexed min-heap of flows by (due, id) ---- */
 
-static bool ev_less(const struct event *a, const struct event *b)
+static bool ev_less(const struct net *net, uint32_t a, uint32_t b)
 {
-	return a->t != b->t ? a->t < b->t : a->flow < b->flow;
+	const struct flow *fa = &net->flows[a], *fb = &net->flows[b];
+
+	return fa->due != fb->due ? fa->due < fb->due : a < b;
 }
 
-static void ev_push(struct net *net, double t, uint32_t flow, uint32_t version)
+static void ev_place(struct net *net, uint32_t k, uint32_t id)
 {
-	size_t k;
+	net->ev[k] = id;
+	net->flows[id].heap_pos = k;
+}
 
-	if (net->nev == net->ev_cap) {
-		size_t cap = net->ev_cap ? 2 * net->ev_cap : 256;
-		struct event *ne = realloc(net->ev, cap * sizeof(*ne));
+static void ev_sift_up(struct net *net, uint32_t k)
+{
+	uint32_t id = net->ev[k];
 
-		if (!ne)
-			abort();
-		net->ev = ne;
-		net->ev_cap = cap;
-	}
-	k = net->nev++;
-	net->ev[k] = (struct event){ .t = t, .flow = flow, .version = version };
 	while (k) {
-		size_t up = (k - 1) / 2;
-		struct event tmp;
+		uint32_t up = (k - 1) / 2;
 
-		if (!ev_less(&net->ev[k], &net->ev[up]))
+		if (!ev_less(net, id, net->ev[up]))
 			break;
-		tmp = net->ev[k];
-		net->ev[k] = net->ev[up];
-		net->ev[up] = tmp;
+		ev_place(net, k, net->ev[up]);
 		k = up;
 	}
+	ev_place(net, k, id);
 }
 
-static void ev_pop(struct net *net)
+static void ev_sift_down(struct net *net, uint32_t k)
 {
-	size_t k = 0, n;
+	uint32_t id = net->ev[k];
 
-	net->ev[0] = net->ev[--net->nev];
-	n = net->nev;
 	for (;;) {
-		size_t c = 2 * k + 1;
-		struct event tmp;
+		uint32_t c = 2 * k + 1;
 
-		if (c >= n)
+		if (c >= net->nev)
 			break;
-		if (c + 1 < n && ev_less(&net->ev[c + 1], &net->ev[c]))
+		if (c + 1 < net->nev && ev_less(net, net->ev[c + 1], net->ev[c]))
 			c++;
-		if (!ev_less(&net->ev[c], &net->ev[k]))
+		if (!ev_less(net, net->ev[c], id))
 			break;
-		tmp = net->ev[k];
-		net->ev[k] = net->ev[c];
-		net->ev[c] = tmp;
+		ev_place(net, k, net->ev[c]);
 		k = c;
+	}
+	ev_place(net, k, id);
+}
+
+/* Queue flow @id to complete at @due, or move it there. */
+static void ev_set(struct net *net, uint32_t id, double due)
+{
+	struct flow *f = &net->flows[id];
+
+	f->due = due;
+	if (f->heap_pos == NOT_QUEUED) {
+		net->ev = grow(net->ev, &net->ev_cap, net->nev + 1, sizeof(*net->ev));
+		ev_place(net, net->nev++, id);
+		ev_sift_up(net, f->heap_pos);
+	} else {
+		ev_sift_up(net, f->heap_pos);
+		ev_sift_down(net, f->heap_pos);
 	}
 }
 
-static bool ev_valid(const struct net *net, const struct event *e)
+static void ev_remove(struct net *net, uint32_t id)
 {
-	const struct flow *f = &net->flows[e->flow];
+	uint32_t k = net->flows[id].heap_pos, last;
 
-	return f->active && f->version == e->version;
+	if (k == NOT_QUEUED)
+		return;
+	net->flows[id].heap_pos = NOT_QUEUED;
+	last = net->ev[--net->nev];
+	if (k == net->nev)
+		return;
+	ev_place(net, k, last);
+	ev_sift_up(net, k);
+	ev_sift_down(net, net->flows[last].heap_pos);
 }
 
 /* ---- flows ---- */
@@ -248,8 +261,8 @@ uint32_t net_add_flow(struct net *net, double t, double bytes,
 	} else {
 		net->flows = grow(net->flows, &net->flows_cap, net->nflows + 1, sizeof(*net->flows));
 		id = net->nflows++;
-		net->flows[id].version = 0;
 		net->flows[id].stamp = 0;
+		net->flows[id].heap_pos = NOT_QUEUED;
 	}
 	f = &net->flows[id];
 	f->remaining = bytes;
@@ -259,7 +272,6 @@ uint32_t net_add_flow(struct net *net, double t, double bytes,
 	f->last = net->now;
 	f->tag = tag;
 	f->npath = npath;
-	f->version++;
 	f->active = true;
 	for (k = 0; k < npath; k++) {
 		struct link *l = &net->links[path[k]];
@@ -272,9 +284,9 @@ uint32_t net_add_flow(struct net *net, double t, double bytes,
 	}
 	net->active++;
 	net->st.flows++;
-	/* a rate of 0 would never complete an empty flow: give it an event */
+	/* a rate of 0 would never complete an empty flow: due now */
 	if (bytes == 0)
-		ev_push(net, net->now, id, f->version);
+		ev_set(net, id, net->now);
 	return id;
 }
 
@@ -408,6 +420,10 @@ static void recompute(struct net *net)
 
 	if (!net->ndirty)
 		return;
+	if (net->global)	/* benchmark baseline: every flow, every time */
+		for (x = 0; x < net->nlinks; x++)
+			if (net->links[x].nflows)
+				mark_dirty(net, x);
 	collect_component(net, &nl, &nf);
 	net->st.recomputes++;
 	net->st.recompute_flows += nf;
@@ -458,13 +474,13 @@ static void recompute(struct net *net)
 				l2->rem -= share;
 				l2->nunf--;
 			}
-			if (f->rate != old || f->remaining <= 0) {
-				f->version++;
+			if (f->rate != old || f->remaining <= 0 || f->heap_pos == NOT_QUEUED) {
 				if (f->remaining <= 0)
-					ev_push(net, net->now, l->flows[k], f->version);
+					ev_set(net, l->flows[k], net->now);
 				else if (f->rate > 0)
-					ev_push(net, net->now + f->remaining / f->rate, l->flows[k],
-						f->version);
+					ev_set(net, l->flows[k], net->now + f->remaining / f->rate);
+				else
+					ev_remove(net, l->flows[k]);	/* stalled */
 			}
 		}
 	}
@@ -486,9 +502,9 @@ static void recompute(struct net *net)
 double net_next_time(struct net *net)
 {
 	recompute(net);
-	while (net->nev && !ev_valid(net, &net->ev[0]))
-		ev_pop(net);
-	return net->nev ? (net->ev[0].t > net->now ? net->ev[0].t : net->now) : INFINITY;
+	if (!net->nev)
+		return INFINITY;
+	return net->flows[net->ev[0]].due > net->now ? net->flows[net->ev[0]].due : net->now;
 }
 
 void net_advance(struct net *net, double t)
@@ -496,23 +512,21 @@ void net_advance(struct net *net, double t)
 	if (t > net->now)
 		net->now = t;
 	for (;;) {
-		struct event e;
+		uint32_t id;
 		struct flow *f;
 
-		while (net->nev && !ev_valid(net, &net->ev[0]))
-			ev_pop(net);
-		if (!net->nev || net->ev[0].t > net->now + DONE_EPS)
+		if (!net->nev || net->flows[net->ev[0]].due > net->now + DONE_EPS)
 			break;
-		e = net->ev[0];
-		ev_pop(net);
-		f = &net->flows[e.flow];
+		id = net->ev[0];
+		ev_remove(net, id);
+		f = &net->flows[id];
 		/* what is left (<= 1 ns worth) is delivered now */
 		f->delivered += f->remaining;
 		net->st.delivered += f->delivered;
 		f->remaining = 0;
-		unlink_flow(net, e.flow);
+		unlink_flow(net, id);
 		if (net->done)
-			net->done(net->user, e.flow, f->tag, net->now);
+			net->done(net->user, id, f->tag, net->now);
 	}
 }
 
@@ -529,6 +543,11 @@ uint32_t net_active_flows(const struct net *net)
 double net_flow_rate(const struct net *net, uint32_t flow)
 {
 	return flow < net->nflows && net->flows[flow].active ? net->flows[flow].rate : 0;
+}
+
+void net_set_global(struct net *net, bool global)
+{
+	net->global = global;
 }
 
 void net_stats(const struct net *net, struct net_stats *st)

@@ -53,6 +53,12 @@ uint32_t net_active_flows(const struct net *net);
 /* Current rate of an active flow, bytes/s. */
 double net_flow_rate(const struct net *net, uint32_t flow);
 
+/*
+ * Benchmark baseline: recompute the rates of every active flow at every
+ * change instead of only the affected component (same results, slower).
+ */
+void net_set_global(struct net *net, bool global);
+
 /* Statistics for benchmarks and tests. */
 struct net_stats {
 	uint64_t flows;			/* flows started */

@@ -734,6 +734,7 @@ static int sim_setup(struct sim *s, char *err, size_t errlen)
 	s->net = net_new(on_flow_done, s);
 	if (!s->net)
 		return -ENOMEM;
+	net_set_global(s->net, cfg->global_maxmin);
 	ret = fabric_build(&s->fab, s->net, s->kind, cfg->servers, R, cfg->gbps, cfg->alpha,
 			   cfg->tor_servers, cfg->oversub);
 	if (ret) {
@@ -914,6 +915,7 @@ int sim_run(const struct sim_config *cfg, enum fabric_kind kind, struct sim_resu
 	res->optical_fraction = s.a2a_bytes > 0 ? s.a2a_optical_bytes / s.a2a_bytes : 0;
 	res->flows = ns.flows;
 	res->recomputes = ns.recomputes;
+	res->recompute_flows = ns.recompute_flows;
 	res->events = s.events;
 	res->offered_bytes = s.offered;
 	res->delivered_bytes = ns.delivered;

@@ -65,6 +65,7 @@ struct sim_config {
 	enum sim_switch_policy switch_policy;
 	struct traffic_params traffic;
 	struct planner_params planner;
+	bool global_maxmin;		/* benchmark baseline (sim_net.h) */
 };
 
 void sim_config_default(struct sim_config *c);
@@ -81,6 +82,7 @@ struct sim_result {
 	double optical_fraction;	/* of all-to-all bytes */
 	uint64_t flows;
 	uint64_t recomputes;
+	uint64_t recompute_flows;	/* flows re-rated, summed over recomputes */
 	uint64_t events;
 	double offered_bytes;		/* bytes of all flows started */
 	double delivered_bytes;		/* bytes of all flows completed */
