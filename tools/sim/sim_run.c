@@ -679,8 +679,11 @@ static void sim_free(struct sim *s)
 	net_free(s->net);
 }
 
-/* TopoOpt-like: circuits planned once on the region's average demand of
- * a profiling pass (the first iteration's matrices). */
+/*
+ * Circuits planned on the region's average demand of a profiling pass (the
+ * first iteration's matrices): static-ocs (TopoOpt-like) keeps them for
+ * the job, mixnet starts from them.
+ */
 static void plan_static(struct sim *s, struct cell *c)
 {
 	struct stage *st = &s->stages[c->stage];
@@ -800,7 +803,9 @@ static int sim_setup(struct sim *s, char *err, size_t errlen)
 		if (!c->mat || !c->maxtok || !c->last_fwd || !c->have_last || !c->circ ||
 		    !c->newc || !c->hold || !c->xc || !c->delayed || !c->recv_pending || !c->recv_done)
 			return -ENOMEM;
-		if (s->kind == FABRIC_STATIC_OCS)
+		/* static-ocs for the whole job; mixnet before training starts
+		 * (the controller sets the OCS up for the job's profile) */
+		if (fabric_optical(s->kind))
 			plan_static(s, c);
 	}
 	return s->nomem ? -ENOMEM : 0;
