@@ -1,7 +1,11 @@
-# tools/bench: benchmark helper programs (the b-*.sh scripts run them).
+# Benchmark helpers (run by tools/bench/b-*.sh).
+TOOLS += $(B)/tools/bench/ocs_apply_lat
+$(B)/tools/bench/ocs_apply_lat: $(B)/obj/tools/bench/ocs_apply_lat.o $(AGENT_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 PLANNER_BENCH := $(B)/bench/planner-bench
 TOOLS += $(PLANNER_BENCH)
-
 $(PLANNER_BENCH): $(B)/obj/tools/bench/planner-bench.o $(AGENT_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
