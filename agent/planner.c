@@ -692,7 +692,9 @@ void planner_estimate(uint32_t n, const double *demand, const uint32_t *circuits
 			}
 		}
 		if (out > 0 || in > 0) {
-			t = eps_Bps[i] > 0 ? (out > in ? out : in) / eps_Bps[i] : INFINITY;
+			double bw = eps_Bps ? eps_Bps[i] : 0;
+
+			t = bw > 0 ? (out > in ? out : in) / bw : INFINITY;
 			if (t > elec)
 				elec = t;
 		}

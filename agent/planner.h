@@ -128,7 +128,8 @@ void planner_free(struct planner *pl);
  * cannot is handled per @params->saturated.  So every pair with demand
  * gets one circuit (largest demand first) before any pair gets a second.
  *
- * Returns 0, or -EINVAL (bad n, alpha, demand value, prev) leaving
+ * Returns 0, or -EINVAL (bad n, alpha, demand value, params) or -E2BIG
+ * (params->refine on more than PLANNER_REFINE_MAX_SERVERS), leaving
  * @circuits untouched.  @params and @stats may be NULL (defaults / not
  * wanted).  Allocates nothing.
  */
@@ -181,8 +182,8 @@ int planner_refine(struct planner *pl, uint32_t n, const double *demand,
  *                the EPS) / eps_Bps[server], the EPS core assumed
  *                non-blocking;
  *   total      = max(optical, electrical) (both run concurrently).
- * Rates in bytes per second.  eps_Bps == 0 with electrical bytes gives
- * +infinity.
+ * Rates in bytes per second; @eps_Bps has one entry per server (NULL: no
+ * EPS).  No EPS bandwidth for electrical bytes gives +infinity.
  */
 struct planner_estimate {
 	double optical_s;
