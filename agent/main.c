@@ -19,7 +19,7 @@ static const struct cli_cmd commands[] = {
 	{ "route", cmd_route, "route show|add|del ..." },
 	{ "flows", cmd_flows, "flows attach|detach|show|peers|expire ..." },
 	{ "tm", cmd_tm, "tm [DEV] [--interval MS]" },
-	{ "plan", cmd_plan, "plan --alpha N FILE.csv" },
+	{ "plan", cmd_plan, "plan --alpha N[,N...] [--gbps G] [--eps-nics K] [--stop] [--spare] [--refine] FILE.csv" },
 	{ "daemon", cmd_daemon, "daemon [--config FILE]" },
 	{ "demand", cmd_demand, "demand submit [--layer L] FILE.csv" },
 	{ "status", cmd_status, "status" },

@@ -3,3 +3,9 @@ TOOLS += $(B)/tools/bench/ocs_apply_lat
 $(B)/tools/bench/ocs_apply_lat: $(B)/obj/tools/bench/ocs_apply_lat.o $(AGENT_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+PLANNER_BENCH := $(B)/bench/planner-bench
+TOOLS += $(PLANNER_BENCH)
+$(PLANNER_BENCH): $(B)/obj/tools/bench/planner-bench.o $(AGENT_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
