@@ -25,9 +25,9 @@ static void clean_phase(uint64_t *want, struct tg_xfer *sent, struct tg_xfer *re
 			uint64_t b = i == j ? 0 : (uint64_t)(i + 1) * 1000 + (uint64_t)j;
 
 			want[K(i, j)] = b;
-			sent[K(i, j)] = (struct tg_xfer){ .bytes = b, .crc = (uint32_t)b * 7,
+			sent[K(i, j)] = (struct tg_xfer){ .bytes = b, .sum = b * 7,
 							  .usec = 100, .bad = -1 };
-			recv[K(i, j)] = (struct tg_xfer){ .bytes = b, .crc = (uint32_t)b * 7,
+			recv[K(i, j)] = (struct tg_xfer){ .bytes = b, .sum = b * 7,
 							  .usec = 500 + (uint64_t)(10 * i + j),
 							  .bad = -1 };
 		}
@@ -72,7 +72,7 @@ START_TEST(test_verify_faults)
 	recv[K(0, 2)].bad = 17;				/* corrupt */
 	recv[K(1, 0)].bytes += 1;			/* excess */
 	sent[K(1, 2)].bytes -= 1;			/* sender short, receiver full */
-	recv[K(2, 0)].crc ^= 1;				/* checksum only */
+	recv[K(2, 0)].sum ^= 1ULL << 63;		/* checksum only */
 	ck_assert_uint_eq(tg_verify_phase(N, want, sent, recv, f, 8), 5);
 	ck_assert_int_eq(f[0].kind, TG_FAULT_LOST);
 	ck_assert_uint_eq(f[0].src, 0);

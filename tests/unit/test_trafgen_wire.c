@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "payload.h"
 #include "proto.h"
@@ -83,12 +82,13 @@ START_TEST(test_phase_done)
 	m = (struct tg_msg){ .op = TG_OP_DONE, .seq = 7 };
 	ck_assert_int_eq(tg_msg_alloc_report(&m, 2), 0);
 	ck_assert_int_eq(m.recv[0].bad, -1);
-	m.send[1] = (struct tg_xfer){ .bytes = 99, .crc = 0xffffffffu, .usec = 12 };
-	m.recv[1] = (struct tg_xfer){ .bytes = 98, .crc = 1, .usec = 13, .bad = 97 };
+	m.send[1] = (struct tg_xfer){ .bytes = 99, .sum = 0xfedcba9876543210ULL, .usec = 12 };
+	m.recv[1] = (struct tg_xfer){ .bytes = 98, .sum = 1, .usec = 13, .bad = 97 };
 	round_trip(&m, &r);
 	ck_assert_int_eq(r.op, TG_OP_DONE);
 	ck_assert_uint_eq(r.send[1].bytes, 99);
-	ck_assert_uint_eq(r.send[1].crc, 0xffffffffu);
+	ck_assert_uint_eq(r.send[1].sum, 0xfedcba9876543210ULL);
+	ck_assert_uint_eq(r.recv[1].sum, 1);
 	ck_assert_uint_eq(r.send[1].usec, 12);
 	ck_assert_int_eq(r.send[1].bad, -1);
 	ck_assert_uint_eq(r.recv[1].bytes, 98);
@@ -147,8 +147,10 @@ START_TEST(test_decode_rejects)
 		"{\"op\":\"phase\",\"seq\":1,\"send\":[0,1.5],\"recv\":[0,0]}",
 		"{\"op\":\"done\",\"seq\":1,\"send\":[],\"recv\":[]}",
 		"{\"op\":\"done\",\"seq\":1,\"send\":[{},{}],\"recv\":[{},{}]}",
-		"{\"op\":\"done\",\"seq\":1,\"send\":[{\"bytes\":1,\"crc\":4294967296,\"usec\":1},"
-			"{\"bytes\":1,\"crc\":1,\"usec\":1}],\"recv\":[]}",
+		"{\"op\":\"done\",\"seq\":1,\"send\":[{\"bytes\":1,\"sum\":\"0\",\"usec\":1},"
+			"{\"bytes\":1,\"sum\":\"0000000000000000\",\"usec\":1}],\"recv\":[]}",
+		"{\"op\":\"done\",\"seq\":1,\"send\":[{\"bytes\":1,\"sum\":1,\"usec\":1},"
+			"{\"bytes\":1,\"sum\":\"0000000000000000\",\"usec\":1}],\"recv\":[]}",
 		"{\"op\":\"session\",\"id\":\"00\",\"index\":0,\"hosts\":[]}",
 		"{\"op\":\"session\",\"id\":\"0123456789ABCDEF\",\"index\":0,\"hosts\":[]}",
 		"{\"op\":\"session\",\"id\":\"0123456789abcdef\",\"index\":2,\"hosts\":["
@@ -258,17 +260,62 @@ START_TEST(test_payload_detects)
 }
 END_TEST
 
-START_TEST(test_crc_incremental)
+static uint64_t sum_of(const void *b, size_t len)
+{
+	struct tg_sum s;
+
+	tg_sum_init(&s);
+	tg_sum_update(&s, b, len);
+	return tg_sum_final(&s);
+}
+
+START_TEST(test_sum_incremental)
 {
 	unsigned char b[5000];
-	uint32_t c = 0;
-	size_t off;
+	uint64_t whole;
+	size_t step, off;
 
 	tg_payload_fill(tg_payload_key(1, 1, 1, 1), 0, b, sizeof(b));
-	for (off = 0; off < sizeof(b); off += 777)
-		c = tg_crc(c, b + off, sizeof(b) - off < 777 ? sizeof(b) - off : 777);
-	ck_assert_uint_eq(c, (uint32_t)crc32(0, b, sizeof(b)));
-	ck_assert_uint_eq(tg_crc(0, "123456789", 9), 0xcbf43926u);	/* CRC-32 check value */
+	whole = sum_of(b, sizeof(b));
+	/* any split gives the same checksum, also unaligned ones */
+	for (step = 1; step < 40; step += 3) {
+		struct tg_sum s;
+
+		tg_sum_init(&s);
+		for (off = 0; off < sizeof(b); off += step)
+			tg_sum_update(&s, b + off, sizeof(b) - off < step ? sizeof(b) - off : step);
+		ck_assert_uint_eq(tg_sum_final(&s), whole);
+	}
+	/* the length counts: trailing zero bytes change it */
+	ck_assert_uint_ne(sum_of(b, 4096), sum_of(b, 4095));
+	memset(b + 4000, 0, 8);
+	ck_assert_uint_ne(sum_of(b, 4008), sum_of(b, 4004));
+	ck_assert_uint_ne(sum_of("", 0), sum_of("\0", 1));
+}
+END_TEST
+
+START_TEST(test_sum_detects)
+{
+	unsigned char b[4096], c[4096];
+	uint64_t whole;
+	size_t i;
+
+	tg_payload_fill(tg_payload_key(3, 1, 0, 2), 0, b, sizeof(b));
+	whole = sum_of(b, sizeof(b));
+	/* every single-bit flip in the first words, and some further on */
+	for (i = 0; i < 64 * 8; i++) {
+		memcpy(c, b, sizeof(b));
+		c[i / 8] ^= (unsigned char)(1u << (i % 8));
+		ck_assert_uint_ne(sum_of(c, sizeof(c)), whole);
+	}
+	memcpy(c, b, sizeof(b));
+	c[4095] ^= 0x80;
+	ck_assert_uint_ne(sum_of(c, sizeof(c)), whole);
+	/* two words swapped: same plain sum, different position weights */
+	memcpy(c, b, sizeof(b));
+	memcpy(c + 800, b + 808, 8);
+	memcpy(c + 808, b + 800, 8);
+	ck_assert_uint_ne(sum_of(c, sizeof(c)), whole);
 }
 END_TEST
 
@@ -284,7 +331,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_data_headers);
 	tcase_add_test(tc, test_payload_offsets);
 	tcase_add_test(tc, test_payload_detects);
-	tcase_add_test(tc, test_crc_incremental);
+	tcase_add_test(tc, test_sum_incremental);
+	tcase_add_test(tc, test_sum_detects);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -416,27 +416,46 @@ static void reset_reports(struct driver *d)
 	memset(d->reported, 0, sizeof(*d->reported) * d->n);
 }
 
-/* List faulty pairs; after an abort only what a receiver reported. */
+/*
+ * List faulty pairs.  After an abort, only what a receiver reported:
+ * corruption one line each, unfinished transfers together on one line
+ * (they are what the stop interrupted, not necessarily lost).
+ */
 static size_t report_faults(struct driver *d, bool aborted)
 {
 	struct tg_fault f[MAX_FAULT_LINES];
-	size_t nf, k, total = 0;
-	char buf[300];
+	size_t nf, k, total = 0, unfinished = 0, off = 0;
+	char buf[300], list[400] = "";
 
 	nf = tg_verify_phase(d->n, d->want, d->sent, d->recv, f, MAX_FAULT_LINES);
 	for (k = 0; k < nf && k < MAX_FAULT_LINES; k++) {
-		if (aborted && (!d->reported[f[k].dst] || (f[k].kind != TG_FAULT_LOST &&
-							   f[k].kind != TG_FAULT_CORRUPT)))
+		const struct tg_fault *x = &f[k];
+
+		if (aborted && !d->reported[x->dst])
+			continue;
+		if (aborted && x->kind == TG_FAULT_LOST) {
+			if (off < sizeof(list) - 80)
+				off += (size_t)snprintf(list + off, sizeof(list) - off,
+					"%s%s->%s %" PRIu64 "/%" PRIu64, unfinished ? ", " : "",
+					d->o->hosts.h[x->src].name, d->o->hosts.h[x->dst].name,
+					x->got, x->want);
+			unfinished++;
+			continue;
+		}
+		if (aborted && x->kind != TG_FAULT_CORRUPT)
 			continue;
 		total++;
-		drv_err(d, TG_EXIT_FAIL, (int)f[k].src, (int)f[k].dst,
-			tg_fault_kind_name(f[k].kind), "%s%s", aborted ? "when stopped: " : "",
-			tg_fault_str(&f[k], &d->o->hosts, buf, sizeof(buf)));
+		drv_err(d, TG_EXIT_FAIL, (int)x->src, (int)x->dst, tg_fault_kind_name(x->kind),
+			"%s", tg_fault_str(x, &d->o->hosts, buf, sizeof(buf)));
 	}
+	if (unfinished)
+		drv_err(d, TG_EXIT_FAIL, -1, -1, "incomplete",
+			"unfinished when the phase stopped (bytes received/expected): %s%s", list,
+			nf > MAX_FAULT_LINES ? ", ..." : "");
 	if (nf > MAX_FAULT_LINES && !aborted)
 		drv_err(d, TG_EXIT_FAIL, -1, -1, "lost", "... %zu more faulty pairs",
 			nf - MAX_FAULT_LINES);
-	return total;
+	return total + unfinished;
 }
 
 /* After a failure: stop every server, collect what each got, list it. */
@@ -527,7 +546,7 @@ static int run_phase(struct driver *d, uint32_t idx, uint32_t layer, uint32_t re
 		goto out;
 	tg_phase_summarize(n, d->want, d->recv, &d->cur);
 	if (tg_report_phase(&d->rep, &d->cur, n, d->want, d->recv))
-		drv_err(d, TG_EXIT_FAIL, -1, -1, "setup", "out of memory");
+		drv_err(d, TG_EXIT_FAIL, -1, -1, "setup", "cannot write the report");
 	else
 		ret = 0;
 	goto out;

@@ -86,8 +86,12 @@ static json_t *xfer_array(const struct tg_xfer *x, uint32_t n, int with_bad)
 	uint32_t i;
 
 	for (i = 0; a && i < n; i++) {
-		json_t *o = json_pack("{sIsIsI}", "bytes", (json_int_t)x[i].bytes,
-				      "crc", (json_int_t)x[i].crc, "usec", (json_int_t)x[i].usec);
+		char sum[17];
+		json_t *o;
+
+		snprintf(sum, sizeof(sum), "%016" PRIx64, x[i].sum);
+		o = json_pack("{sIsssI}", "bytes", (json_int_t)x[i].bytes, "sum", sum,
+			      "usec", (json_int_t)x[i].usec);
 
 		if (o && with_bad)
 			json_object_set_new(o, "bad", json_integer(x[i].bad));
@@ -187,6 +191,17 @@ static int get_int(json_t *o, const char *key, json_int_t min, json_int_t max,
 	return 0;
 }
 
+/* 64-bit value @key as 16 lowercase hex digits (JSON numbers stop at 2^63). */
+static int get_hex64(json_t *o, const char *key, uint64_t *out, char *err, size_t errlen)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	if (!s || strlen(s) != 16 || strspn(s, "0123456789abcdef") != 16)
+		return bad(err, errlen, "'%s' must be 16 lowercase hex digits", key);
+	*out = strtoull(s, NULL, 16);
+	return 0;
+}
+
 static int get_u64_array(json_t *o, const char *key, uint32_t n, uint64_t *out,
 			 char *err, size_t errlen)
 {
@@ -225,10 +240,9 @@ static int get_xfers(json_t *o, const char *key, uint32_t n, struct tg_xfer *out
 		if (ret)
 			goto fail;
 		out[i].bytes = (uint64_t)x;
-		ret = get_int(v, "crc", 0, UINT32_MAX, &x, err, errlen);
+		ret = get_hex64(v, "sum", &out[i].sum, err, errlen);
 		if (ret)
 			goto fail;
-		out[i].crc = (uint32_t)x;
 		ret = get_int(v, "usec", 0, INT64_MAX, &x, err, errlen);
 		if (ret)
 			goto fail;
@@ -336,15 +350,10 @@ int tg_msg_decode(const char *line, size_t len, struct tg_msg *m, char *err, siz
 			m->port = (uint16_t)x;
 		}
 		break;
-	case TG_OP_SESSION: {
-		char *end;
-
-		s = json_string_value(json_object_get(o, "id"));
-		if (!s || strlen(s) != 16 || strspn(s, "0123456789abcdef") != 16) {
-			ret = bad(err, errlen, "'id' must be 16 lowercase hex digits");
+	case TG_OP_SESSION:
+		ret = get_hex64(o, "id", &m->session, err, errlen);
+		if (ret)
 			goto out;
-		}
-		m->session = strtoull(s, &end, 16);
 		ret = get_hosts(o, &m->hosts, err, errlen);
 		if (ret)
 			goto out;
@@ -353,7 +362,6 @@ int tg_msg_decode(const char *line, size_t len, struct tg_msg *m, char *err, siz
 			goto out;
 		m->index = (uint32_t)x;
 		break;
-	}
 	case TG_OP_PHASE: {
 		json_t *a = json_object_get(o, "send");
 

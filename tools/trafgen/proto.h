@@ -48,7 +48,7 @@ enum tg_op {
 /* One transfer as its sender or receiver saw it. */
 struct tg_xfer {
 	uint64_t bytes;		/* payload bytes sent / received */
-	uint32_t crc;		/* CRC-32 of those bytes */
+	uint64_t sum;		/* checksum of those bytes (payload.h) */
 	uint64_t usec;		/* from go to the last byte; 0 if none */
 	int64_t bad;		/* receiver: offset of the first wrong byte, or -1 */
 };

@@ -134,7 +134,7 @@ int tg_report_phase(struct tg_report *r, const struct tg_phase_result *pr, uint3
 		pr->pairs ? pair : "-", (double)pr->max_pair_usec / 1000.0,
 		tg_gbps(pr->bytes, pr->usec), pr->announced ? "  (announced)" : "");
 	if (!r->verbose)
-		return 0;
+		return fflush(r->out) ? -EIO : 0;	/* rows as they come, also into pipes */
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < n; j++) {
 			size_t k = (size_t)i * n + j;
@@ -147,7 +147,7 @@ int tg_report_phase(struct tg_report *r, const struct tg_phase_result *pr, uint3
 				tg_gbps(want[k], recv[k].usec) * 1000.0);
 		}
 	}
-	return 0;
+	return fflush(r->out) ? -EIO : 0;
 }
 
 void tg_report_error(struct tg_report *r, int64_t phase, const struct tg_phase_result *pr,

@@ -45,7 +45,7 @@ struct out_conn {
 	size_t hdr_off;
 	unsigned char *buf;	/* TG_CHUNK, allocated on first use */
 	size_t buf_off, buf_len;
-	uint32_t crc;
+	struct tg_sum sum;
 	uint64_t key, t_last;
 };
 
@@ -55,7 +55,7 @@ struct in_conn {
 	uint64_t want, got;
 	uint8_t hdr[TG_XFER_HDR_LEN];
 	size_t hdr_got;
-	uint32_t crc;
+	struct tg_sum sum;
 	int64_t bad;
 	uint64_t key, t_last;
 };
@@ -334,13 +334,13 @@ static void on_phase(struct server *s, const struct tg_msg *m)
 		o->produced = o->sent = 0;
 		o->hdr_off = 0;
 		o->buf_off = o->buf_len = 0;
-		o->crc = 0;
+		tg_sum_init(&o->sum);
 		o->t_last = 0;
 		o->key = tg_payload_key(s->session, (uint32_t)m->seq, s->index, j);
 		in->want = m->want_recv[j];
 		in->got = 0;
 		in->hdr_got = 0;
-		in->crc = 0;
+		tg_sum_init(&in->sum);
 		in->bad = -1;
 		in->t_last = 0;
 		in->key = tg_payload_key(s->session, (uint32_t)m->seq, j, s->index);
@@ -396,10 +396,10 @@ static void send_report(struct server *s, enum tg_op op, int64_t seq)
 	}
 	for (j = 0; j < s->n; j++) {
 		m.send[j].bytes = s->out[j].sent;
-		m.send[j].crc = s->out[j].crc;
+		m.send[j].sum = tg_sum_final(&s->out[j].sum);
 		m.send[j].usec = since_go(s, s->out[j].t_last);
 		m.recv[j].bytes = s->in[j].got;
-		m.recv[j].crc = s->in[j].crc;
+		m.recv[j].sum = tg_sum_final(&s->in[j].sum);
 		m.recv[j].usec = since_go(s, s->in[j].t_last);
 		m.recv[j].bad = s->in[j].bad;
 	}
@@ -458,10 +458,10 @@ static void out_refill(struct server *s, uint32_t j)
 	if (f->kind == TG_INJECT_TRUNCATE && f->peer == j && o->produced + len > f->offset)
 		len = f->offset > o->produced ? f->offset - o->produced : 0;
 	tg_payload_fill(o->key, o->produced, o->buf, len);
-	o->crc = tg_crc(o->crc, o->buf, len);
+	tg_sum_update(&o->sum, o->buf, len);
 	if (f->kind == TG_INJECT_CORRUPT && f->peer == j && f->offset >= o->produced &&
 	    f->offset < o->produced + len)
-		o->buf[f->offset - o->produced] ^= 0x5a;
+		o->buf[f->offset - o->produced] ^= 0x5a;	/* after the checksum */
 	o->produced += len;
 	o->buf_off = 0;
 	o->buf_len = len;
@@ -581,7 +581,9 @@ static void in_consume(struct server *s, uint32_t i, const unsigned char *p, siz
 		struct tg_xfer_hdr h;
 		size_t k;
 
-		if ((s->ph != PH_READY && s->ph != PH_RUNNING) || in->got == in->want) {
+		/* A failed phase still takes its data (and counts it for the
+		 * abort report): refusing it would break the senders too. */
+		if (s->ph == PH_IDLE || in->got == in->want) {
 			in_fail(s, i, EPROTO, "unexpected data (no transfer expected in phase %" PRId64 ")",
 				s->seq);
 			return;
@@ -617,7 +619,7 @@ static void in_consume(struct server *s, uint32_t i, const unsigned char *p, siz
 					in->bad);
 			}
 		}
-		in->crc = tg_crc(in->crc, p, k);
+		tg_sum_update(&in->sum, p, k);
 		in->got += k;
 		p += k;
 		len -= k;
@@ -642,7 +644,7 @@ static void on_in(struct server *s, uint32_t i)
 			return;
 		if (k < 0) {
 			in_fail(s, i, errno, "receive: %s", strerror(errno));
-		} else if ((s->ph == PH_READY || s->ph == PH_RUNNING) && in->got < in->want) {
+		} else if (s->ph != PH_IDLE && in->got < in->want) {
 			in_fail(s, i, ECONNRESET, "connection closed after %" PRIu64 " of %" PRIu64
 				" bytes", in->got, in->want);
 		} else {

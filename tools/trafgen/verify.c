@@ -33,7 +33,7 @@ size_t tg_verify_phase(uint32_t n, const uint64_t *want, const struct tg_xfer *s
 			struct tg_fault f = {
 				.src = i, .dst = j, .want = want[k], .sent = sent[k].bytes,
 				.got = recv[k].bytes, .offset = recv[k].bad,
-				.crc_sent = sent[k].crc, .crc_got = recv[k].crc,
+				.sum_sent = sent[k].sum, .sum_got = recv[k].sum,
 			};
 
 			if (i == j)
@@ -46,7 +46,7 @@ size_t tg_verify_phase(uint32_t n, const uint64_t *want, const struct tg_xfer *s
 				f.kind = TG_FAULT_EXCESS;
 			else if (sent[k].bytes != want[k])
 				f.kind = TG_FAULT_SENDER;
-			else if (sent[k].crc != recv[k].crc)
+			else if (sent[k].sum != recv[k].sum)
 				f.kind = TG_FAULT_CHECKSUM;
 			else
 				continue;
@@ -81,8 +81,8 @@ const char *tg_fault_str(const struct tg_fault *f, const struct tg_hosts *hs,
 		snprintf(buf, len, "%s->%s: %s sent %llu bytes, %llu asked for", s, d, s, sent, want);
 		break;
 	case TG_FAULT_CHECKSUM:
-		snprintf(buf, len, "%s->%s: checksum mismatch: sent crc32 %08x, received %08x",
-			 s, d, f->crc_sent, f->crc_got);
+		snprintf(buf, len, "%s->%s: checksum mismatch: sent %016llx, received %016llx",
+			 s, d, (unsigned long long)f->sum_sent, (unsigned long long)f->sum_got);
 		break;
 	}
 	return buf;

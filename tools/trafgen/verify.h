@@ -2,7 +2,7 @@
 /*
  * Verification of a phase: what the driver asked for against what each
  * sender reports having sent and each receiver having received (bytes,
- * CRC-32, offset of the first byte that did not match the stream).
+ * checksum, offset of the first byte that did not match the stream).
  */
 #ifndef MIXNET_TRAFGEN_VERIFY_H
 #define MIXNET_TRAFGEN_VERIFY_H
@@ -18,7 +18,7 @@ enum tg_fault_kind {
 	TG_FAULT_LOST,		/* fewer bytes received than sent for */
 	TG_FAULT_EXCESS,	/* more bytes received than expected */
 	TG_FAULT_SENDER,	/* the sender sent another amount than asked */
-	TG_FAULT_CHECKSUM,	/* counts match but sender and receiver CRCs differ */
+	TG_FAULT_CHECKSUM,	/* counts match but sender and receiver checksums differ */
 };
 
 struct tg_fault {
@@ -28,7 +28,7 @@ struct tg_fault {
 	uint64_t sent;		/* bytes the sender reports */
 	uint64_t got;		/* bytes the receiver reports */
 	int64_t offset;		/* corrupt: first wrong byte */
-	uint32_t crc_sent, crc_got;
+	uint64_t sum_sent, sum_got;
 };
 
 const char *tg_fault_kind_name(enum tg_fault_kind k);
