@@ -196,7 +196,7 @@ static int parse_opt(struct cmdline *c, int opt, const char *arg)
 		err = cli_parse_u32(arg, 1, TG_MAX_EXPERTS_PER_HOST, &wl->experts_per_host);
 		break;
 	case O_SEED:
-		err = cli_parse_u64(arg, 0, UINT64_MAX, &wl->seed);
+		err = cli_parse_u64(arg, 0, INT64_MAX, &wl->seed);	/* JSON integers */
 		break;
 	case O_MATRIX:
 		c->matrix_file = arg;
