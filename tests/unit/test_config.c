@@ -445,7 +445,7 @@ START_TEST(test_examples_parse)
 	const char *top = fx_top();
 	struct cfg_errors errs;
 	struct config *cfg;
-	char path[512];
+	char path[4200];
 	unsigned int i, j;
 
 	for (i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
