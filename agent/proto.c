@@ -857,27 +857,35 @@ static int grow(void *arrp, uint32_t n, size_t size)
 	return 0;
 }
 
+/* Entries are copied first: @c may point into the array being grown. */
 int mnp_add_circuit(struct mnp_msg *m, const struct mnp_circuit *c)
 {
-	if (grow(&m->circuits, m->ncircuits, sizeof(*c)))
+	struct mnp_circuit copy = *c;
+
+	if (grow(&m->circuits, m->ncircuits, sizeof(copy)))
 		return -ENOMEM;
-	m->circuits[m->ncircuits++] = *c;
+	m->circuits[m->ncircuits++] = copy;
 	return 0;
 }
 
 int mnp_add_lower(struct mnp_msg *m, const struct mnp_lower *l)
 {
-	if (grow(&m->lowers, m->nlowers, sizeof(*l)))
+	struct mnp_lower copy = *l;
+
+	if (grow(&m->lowers, m->nlowers, sizeof(copy)))
 		return -ENOMEM;
-	m->lowers[m->nlowers++] = *l;
+	m->lowers[m->nlowers++] = copy;
 	return 0;
 }
 
 int mnp_add_drain(struct mnp_msg *m, const char *nic)
 {
+	char copy[MNP_IFNAME_MAX];
+
+	snprintf(copy, sizeof(copy), "%s", nic);
 	if (grow(&m->drain, m->ndrain, sizeof(*m->drain)))
 		return -ENOMEM;
-	snprintf(m->drain[m->ndrain++], MNP_IFNAME_MAX, "%s", nic);
+	memcpy(m->drain[m->ndrain++], copy, sizeof(copy));
 	return 0;
 }
 
