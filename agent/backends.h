@@ -34,11 +34,12 @@ struct ocs_backend {
 	int (*get)(void *priv, struct mixnet_xconnect **xc, uint32_t *n, uint64_t *generation);
 	/*
 	 * Make @xc (n entries) the whole cross-connect set, only if the
-	 * generation is still @expected (APPLY, mode REPLACE, flags
-	 * EXPECT_GEN | WAIT_IDLE; not WAIT_DONE).  On success *generation
-	 * is the new generation and *changed_ports the ports going dark.
-	 * -ESTALE: somebody else changed the OCS.  Returns before the
-	 * switch completes; completion is an event (below).
+	 * generation is still @expected (APPLY, mode REPLACE, flag
+	 * EXPECT_GEN; no WAIT_* flag: the event loop must not sleep).  On
+	 * success *generation is the new generation and *changed_ports the
+	 * ports going dark.  -ESTALE: somebody else changed the OCS;
+	 * -EBUSY: a switch is in progress (the controller retries).
+	 * Returns before the switch completes; completion is an event.
 	 */
 	int (*apply)(void *priv, const struct mixnet_xconnect *xc, uint32_t n, uint64_t expected,
 		     uint64_t *generation, uint32_t *changed_ports);
@@ -119,6 +120,12 @@ struct fabric_lower {
 	uint8_t peer_lladdr[6];
 };
 
+/* An optical path the kernel routes over now (read back after a restart). */
+struct fabric_path {
+	char ifname[IF_NAMESIZE];	/* optical lower */
+	struct cfg_addr peer;		/* the peer it carries traffic to */
+};
+
 /* The whole route to one peer. */
 struct fabric_route {
 	struct cfg_addr peer;
@@ -138,6 +145,11 @@ struct fabric_backend {
 	int (*set_route)(void *priv, const struct fabric_route *r);
 	/* The device's lowers and what discovery sees behind them: count or -errno. */
 	int (*read_lowers)(void *priv, struct fabric_lower *out, uint32_t max);
+	/*
+	 * Optional (NULL): the optical paths of the routing table now, so a
+	 * restarted agent continues from the kernel's state: count or -errno.
+	 */
+	int (*read_paths)(void *priv, struct fabric_path *out, uint32_t max);
 	/* Descriptor readable on path/carrier events, or -1 (then polled). */
 	int (*event_fd)(void *priv);
 	/* Consume pending events (after event_fd polled readable). */

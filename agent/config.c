@@ -900,10 +900,7 @@ static void validate_hosts(struct parse *p)
 				snprintf(msg, sizeof(msg), "same address as host %s", o->name);
 				host_err(p, h, 0, "fabric", msg);
 			}
-			if (h->mgmt.family && cfg_addr_eq(&h->mgmt, &o->mgmt)) {
-				snprintf(msg, sizeof(msg), "same address as host %s", o->name);
-				host_err(p, h, 0, "mgmt", msg);
-			}
+			/* Shared mgmt addresses are fine: keys tell hosts apart. */
 			if (h->public_key[0] && !strcmp(h->public_key, o->public_key)) {
 				snprintf(msg, sizeof(msg), "same key as host %s (each host needs its own)",
 					 o->name);

@@ -23,7 +23,7 @@
 #include "curve_keys.h"
 
 #define CFG_NAME_MAX		64	/* region and host names, with NUL */
-#define CFG_MAX_HOSTS		4096
+#define CFG_MAX_HOSTS		1024	/* no more than the ports of an OCS */
 #define CFG_MAX_ALPHA		64	/* optical NICs per host */
 #define CFG_ENDPOINT_MAX	256
 #define CFG_MAX_ERRORS		16
