@@ -35,7 +35,8 @@ struct host_agent {
 
 	uint64_t plan_id;	/* last USE carried out */
 	int32_t *nic_peer;	/* per optical NIC: host its circuit is used for, -1 */
-	bool known;		/* nic_peer is what the kernel has */
+	bool have_view;		/* nic_peer is what the kernel routes over (read back or set) */
+	bool synced;		/* every peer's route was set by this agent since it started */
 
 	uint64_t epoch;
 	uint64_t *row;
@@ -74,7 +75,7 @@ static void read_back(struct host_agent *ha)
 		if (k >= 0 && p >= 0 && (uint32_t)p != ha->self)
 			ha->nic_peer[k] = p;
 	}
-	ha->known = true;
+	ha->have_view = true;
 	log_info("host: %d optical paths in the kernel, kept as they are", n);
 }
 
@@ -242,7 +243,9 @@ static int set_route(struct host_agent *ha, const int32_t *nic_peer, uint32_t pe
 
 /*
  * Make the kernel route as @next says; only peers whose optical NICs
- * change are touched (all of them when the current state is unknown).
+ * change are touched, except the first time after the agent started,
+ * when every peer's route (electrical next hop included) is set once:
+ * setting a route the kernel already has must not disturb its traffic.
  * Returns the first error, naming the peer in @why.
  */
 static int apply_routes(struct host_agent *ha, const int32_t *next, char *why, size_t whylen)
@@ -254,7 +257,7 @@ static int apply_routes(struct host_agent *ha, const int32_t *next, char *why, s
 	if (!dirty)
 		return -ENOMEM;
 	for (k = 0; k < ha->nnic; k++) {
-		if (ha->known && ha->nic_peer[k] == next[k])
+		if (ha->nic_peer[k] == next[k])
 			continue;
 		if (ha->nic_peer[k] >= 0)
 			dirty[ha->nic_peer[k]] = 1;
@@ -262,7 +265,7 @@ static int apply_routes(struct host_agent *ha, const int32_t *next, char *why, s
 			dirty[next[k]] = 1;
 	}
 	for (p = 0; p < ha->n; p++) {
-		if (p == ha->self || (ha->known && !dirty[p]))
+		if (p == ha->self || (ha->synced && !dirty[p]))
 			continue;
 		err = set_route(ha, next, p);
 		if (err && !rc) {
@@ -272,7 +275,8 @@ static int apply_routes(struct host_agent *ha, const int32_t *next, char *why, s
 	}
 	free(dirty);
 	memcpy(ha->nic_peer, next, ha->nnic * sizeof(*next));
-	ha->known = !rc;
+	ha->have_view = !rc;
+	ha->synced = !rc;
 	return rc;
 }
 
@@ -297,7 +301,7 @@ static void on_drain(struct host_agent *ha, const struct mnp_msg *m)
 	if (!next)
 		return;
 	memcpy(next, ha->nic_peer, ha->nnic * sizeof(*next));
-	if (!ha->known) {
+	if (!ha->have_view) {
 		/* Whatever the kernel has is unknown: nothing optical until USE. */
 		for (i = 0; i < ha->nnic; i++)
 			next[i] = -1;
@@ -643,7 +647,7 @@ json_t *host_agent_status(const struct host_agent *ha, uint64_t now)
 	if (ha->rejected)
 		json_object_set_new(o, "rejected", json_string(ha->reject_msg));
 	json_object_set_new(o, "plan_id", json_integer((json_int_t)ha->plan_id));
-	json_object_set_new(o, "routes_known", json_boolean(ha->known));
+	json_object_set_new(o, "routes_synced", json_boolean(ha->synced));
 	json_object_set_new(o, "nics", circ);
 	json_object_set_new(o, "epoch", json_integer((json_int_t)ha->epoch));
 	json_object_set_new(o, "demand_sent", json_integer((json_int_t)ha->demand_sent));
