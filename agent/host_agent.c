@@ -8,9 +8,9 @@
 
 #include "host_agent.h"
 #include "log.h"
+#include "version.h"
 
 #define NS_PER_MS 1000000ull
-#define MIXNET_AGENT_VERSION_STR "0.1.0"
 
 struct expect {
 	uint32_t nic;		/* local optical NIC */
@@ -184,7 +184,7 @@ static void send_hello(struct host_agent *ha, uint64_t now)
 
 	snprintf(m.host, sizeof(m.host), "%s", ha->me->name);
 	snprintf(m.region, sizeof(m.region), "%s", ha->cfg->region);
-	snprintf(m.agent, sizeof(m.agent), "%s", MIXNET_AGENT_VERSION_STR);
+	snprintf(m.agent, sizeof(m.agent), "%s", MIXNET_AGENT_VERSION);
 	n = read_lowers(ha);
 	if (n > 0 && add_lowers(ha, &m, n)) {
 		mnp_msg_free(&m);
@@ -569,10 +569,17 @@ int host_agent_submit(struct host_agent *ha, uint32_t n, const uint32_t *idx,
 	struct mnp_msg m = { .type = MNP_DEMAND, .source = MNP_SRC_SUBMITTED,
 			     .flags = MNP_F_PLAN_NOW, .has_layer = has_layer, .layer = layer };
 	const char **names;
-	uint32_t i, j;
+	size_t i, j;
 	int rc = 0;
 
 	(void)now;
+	/* The input first: a bad matrix is refused the same with or without a controller. */
+	for (i = 0; i < (size_t)n * n && !bytes[i]; i++)
+		;
+	if (i == (size_t)n * n) {
+		snprintf(msg, msglen, "the matrix is all zeros");
+		return -EINVAL;
+	}
 	if (!ha->connected || !ha->welcomed) {
 		snprintf(msg, msglen, "not connected to the region controller");
 		return -ENOTCONN;
@@ -594,10 +601,7 @@ int host_agent_submit(struct host_agent *ha, uint32_t n, const uint32_t *idx,
 		if (j < n)	/* rows of zeros need not travel */
 			rc = mnp_add_row(&m, i, bytes + (size_t)i * n);
 	}
-	if (!rc && !m.nrows) {
-		snprintf(msg, msglen, "the matrix is all zeros");
-		rc = -EINVAL;
-	} else if (!rc) {
+	if (!rc) {
 		rc = send_msg(ha, &m);
 		if (rc)
 			snprintf(msg, msglen, "cannot reach the region controller: %s", strerror(-rc));

@@ -91,15 +91,15 @@ static inline void fx_key(const char *dir, const char *name, char pub[CURVE_KEY_
 }
 
 /*
- * Write DIR/region.ini for hosts h0..h{n-1}, @alpha optical NICs each
+ * Write DIR/FILE (fx_region: region.ini) for hosts h0..h{n-1}, @alpha optical NICs each
  * (host i's NIC k is "o{k}" on OCS port i*alpha+k), keys in DIR, the
  * controller at @endpoint with h0's key, management addresses
  * 127.0.0.1 for every host unless @distinct_mgmt (then 127.0.0.{i+1}).
  * [agent] says host @self (or none if < 0) with @roles.
  */
-static inline void fx_region(const char *dir, unsigned int n, unsigned int alpha,
-			     const char *endpoint, int self, const char *roles, int distinct_mgmt,
-			     const char *extra_controller)
+static inline void fx_region_as(const char *dir, const char *file, unsigned int n,
+				unsigned int alpha, const char *endpoint, int self, const char *roles,
+				int distinct_mgmt, const char *extra_controller)
 {
 	char pub[CURVE_KEY_Z85_LEN + 1], name[32];
 	size_t cap = 4096 + n * (512 + alpha * 64), len = 0;
@@ -117,7 +117,8 @@ static inline void fx_region(const char *dir, unsigned int n, unsigned int alpha
 		FX_ADD("host = h%d\nsecret_key_file = h%d.key\n", self, self);
 	else
 		FX_ADD("secret_key_file = h0.key\n");
-	FX_ADD("control_socket = %s/control.sock\ndemand_socket = %s/demand.sock\n\n", dir, dir);
+	FX_ADD("control_socket = %s/%s.control\ndemand_socket = %s/%s.demand\n\n", dir, file, dir,
+	       file);
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "h%u", i);
 		fx_key(dir, name, pub);
@@ -129,8 +130,16 @@ static inline void fx_region(const char *dir, unsigned int n, unsigned int alpha
 		FX_ADD("\n");
 	}
 #undef FX_ADD
-	fx_write(dir, "region.ini", text);
+	fx_write(dir, file, text);
 	free(text);
+}
+
+static inline void fx_region(const char *dir, unsigned int n, unsigned int alpha,
+			     const char *endpoint, int self, const char *roles, int distinct_mgmt,
+			     const char *extra_controller)
+{
+	fx_region_as(dir, "region.ini", n, alpha, endpoint, self, roles, distinct_mgmt,
+		     extra_controller);
 }
 
 #endif /* MIXNET_TEST_AGENT_FIXTURE_H */
