@@ -119,8 +119,8 @@ static void print_status(const json_t *s)
 	size_t i;
 
 	printf("mixnet-agent %s, region %s", str(s, "version"), str(s, "region"));
-	if (*str(s, "host"))
-		printf(", host %s", str(s, "host"));
+	if (*str(s, "name"))
+		printf(", host %s", str(s, "name"));
 	printf(", roles");
 	json_array_foreach(roles, i, r)
 		printf("%s%s", i ? "+" : " ", json_string_value(r));

@@ -497,6 +497,12 @@ static void maybe_evaluate(struct controller *c, uint64_t now);
 static void phase_confirm(struct controller *c, uint64_t now);
 static void phase_use(struct controller *c, uint64_t now);
 
+/* A timestamp for the breakdown: the real clock if there is one. */
+static uint64_t stamp(const struct controller *c, uint64_t now)
+{
+	return c->ops.clock ? c->ops.clock(c->ops.priv) : now;
+}
+
 static double ms(uint64_t ns)
 {
 	return (double)ns / 1e6;
@@ -528,7 +534,7 @@ static void finish(struct controller *c, uint64_t now, const char *error)
 	memcpy(c->cur_ok, c->next_ok, c->nnext * sizeof(*c->cur_ok));
 	c->ncur = c->nnext;
 	c->plan_id = c->next_id;
-	c->t_use = now;
+	c->t_use = stamp(c, now);
 
 	memset(r, 0, sizeof(*r));
 	r->plan_id = c->next_id;
@@ -550,7 +556,7 @@ static void finish(struct controller *c, uint64_t now, const char *error)
 	r->t.switch_ = span(c->t_apply, c->t_switch);
 	r->t.confirm = span(c->t_confirm0, c->t_confirm);
 	r->t.use = span(c->t_use0, c->t_use);
-	r->t.total = span(c->t0, now);
+	r->t.total = span(c->t0, c->t_use);
 	r->t.control = r->t.total - r->t.switch_ - r->t.confirm;
 	r->finished_ns = now;
 	c->by_reason[c->reason]++;
@@ -595,7 +601,7 @@ static void phase_switch(struct controller *c, uint64_t now)
 
 	c->phase = CTL_SWITCH;
 	if (!c->t_drain)
-		c->t_drain = now;
+		c->t_drain = stamp(c, now);
 	xc = calloc(c->nforeign + 2 * c->nnext + 1, sizeof(*xc));
 	if (!xc) {
 		abort_to_current(c, now, "out of memory");
@@ -604,7 +610,7 @@ static void phase_switch(struct controller *c, uint64_t now)
 	memcpy(xc, c->foreign, c->nforeign * sizeof(*xc));
 	nxc = c->nforeign + circuits_xc(c, c->next, c->nnext, xc + c->nforeign);
 	if (!c->t_apply0)
-		c->t_apply0 = now;
+		c->t_apply0 = stamp(c, now);
 	rc = c->ocs.apply(c->ocs.priv, xc, nxc, c->gen, &gen, &changed_ports);
 	free(xc);
 	if (rc == -EBUSY) {
@@ -618,7 +624,7 @@ static void phase_switch(struct controller *c, uint64_t now)
 		return;
 	}
 	c->busy_retry = false;
-	c->t_apply = now;
+	c->t_apply = stamp(c, now);
 	if (rc) {
 		char why[96];
 
@@ -638,7 +644,7 @@ static void phase_switch(struct controller *c, uint64_t now)
 	c->gen = gen;
 	c->expect_gen = gen;
 	if (!changed_ports || c->ocs.event_fd(c->ocs.priv) < 0) {
-		c->t_switch = now;
+		c->t_switch = stamp(c, now);
 		phase_confirm(c, now);
 		return;
 	}
@@ -650,7 +656,7 @@ static void phase_confirm(struct controller *c, uint64_t now)
 	uint32_t h;
 
 	c->phase = CTL_CONFIRM;
-	c->t_confirm0 = now;
+	c->t_confirm0 = stamp(c, now);
 	for (h = 0; h < c->n; h++)
 		c->hosts[h].lowers_fresh = false;
 	broadcast_step(c, MNP_STEP_CONFIRM);
@@ -715,11 +721,11 @@ static void phase_use(struct controller *c, uint64_t now)
 	if (c->phase == CTL_CONFIRM) {
 		if (pending_hosts(c))
 			log_missing(c, "confirm");
-		c->t_confirm = now;
+		c->t_confirm = stamp(c, now);
 		verify(c);
 	}
 	c->phase = CTL_USE;
-	c->t_use0 = now;
+	c->t_use0 = stamp(c, now);
 	broadcast_step(c, MNP_STEP_USE);
 	c->deadline = now + c->cfg->drain_timeout_ms * NS_PER_MS;
 	if (!pending_hosts(c))
@@ -751,7 +757,7 @@ static void start(struct controller *c, uint64_t now, bool resync)
 		for (h = 0; h < c->n; h++)
 			c->hosts[h].involved = c->hosts[h].hello;
 		c->kept = c->nnext;
-		c->t_drain0 = c->t_drain = c->t_apply0 = c->t_apply = c->t_switch = now;
+		c->t_drain0 = c->t_drain = c->t_apply0 = c->t_apply = c->t_switch = stamp(c, now);
 		phase_confirm(c, now);
 		return;
 	}
@@ -794,7 +800,7 @@ static void start(struct controller *c, uint64_t now, bool resync)
 	c->removed = c->ncur - c->kept;
 
 	c->phase = CTL_DRAIN;
-	c->t_drain0 = now;
+	c->t_drain0 = stamp(c, now);
 	broadcast_step(c, MNP_STEP_DRAIN);
 	c->deadline = now + c->cfg->drain_timeout_ms * NS_PER_MS;
 	if (!pending_hosts(c))
@@ -861,7 +867,7 @@ static void evaluate(struct controller *c, uint64_t now, bool forced)
 		log_err("controller: planner failed: %s", strerror(-rc));
 		return;
 	}
-	c->t_plan = now;
+	c->t_plan = stamp(c, now);
 	if (nnew == c->ncur && !memcmp(c->scratch, c->cur, nnew * sizeof(*c->cur))) {
 		c->unchanged++;
 		return;
@@ -1074,7 +1080,7 @@ static void on_ack(struct controller *c, uint32_t h, const struct mnp_msg *m, ui
 		return;
 	switch (c->phase) {
 	case CTL_DRAIN:
-		c->t_drain = now;
+		c->t_drain = stamp(c, now);
 		phase_switch(c, now);
 		break;
 	case CTL_CONFIRM:
@@ -1130,7 +1136,7 @@ void controller_host_lost(struct controller *c, uint32_t h)
 
 static void switched(struct controller *c, uint64_t now)
 {
-	c->t_switch = now;
+	c->t_switch = stamp(c, now);
 	phase_confirm(c, now);
 }
 
@@ -1165,7 +1171,7 @@ void controller_timeout(struct controller *c, uint64_t now)
 	switch (c->phase) {
 	case CTL_DRAIN:
 		log_missing(c, "drain");
-		c->t_drain = now;
+		c->t_drain = stamp(c, now);
 		phase_switch(c, now);
 		break;
 	case CTL_SWITCH:

@@ -40,6 +40,12 @@ struct ctl_ops {
 	void *priv;
 	/* Send @m to host @h (config index); -errno if it cannot be sent now. */
 	int (*send)(void *priv, uint32_t h, const struct mnp_msg *m);
+	/*
+	 * Optional: the monotonic clock (ns) for the timing breakdown, so the
+	 * time spent planning or applying inside one event is measured too.
+	 * NULL: timings use the @now given with each event.
+	 */
+	uint64_t (*clock)(void *priv);
 };
 
 enum ctl_phase { CTL_IDLE, CTL_DRAIN, CTL_SWITCH, CTL_CONFIRM, CTL_USE };

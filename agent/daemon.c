@@ -79,6 +79,12 @@ static int ctl_send(void *priv, uint32_t h, const struct mnp_msg *m)
 	return rc;
 }
 
+static uint64_t ctl_clock(void *priv)
+{
+	(void)priv;
+	return now_ns();
+}
+
 static void ctl_reject_version(struct daemon *d, uint32_t h, unsigned int version)
 {
 	struct mnp_msg r = { .type = MNP_REJECT, .version = MNP_VERSION, .status = -EPROTONOSUPPORT };
@@ -253,7 +259,7 @@ static json_t *status(struct daemon *d)
 		json_array_append_new(roles, json_string("controller"));
 	o = json_pack("{s:s, s:i, s:s, s:s?, s:o, s:I}", "version", MIXNET_AGENT_VERSION,
 		      "protocol", MNP_VERSION, "region", cfg->region,
-		      "host", cfg->host[0] ? cfg->host : NULL, "roles", roles,
+		      "name", cfg->host[0] ? cfg->host : NULL, "roles", roles,
 		      "uptime_ms", (json_int_t)((now - d->started) / 1000000));
 	if (!o)
 		return NULL;
@@ -303,7 +309,7 @@ static json_t *on_control(void *priv, const json_t *req, const struct ucred *pee
 
 static int open_controller(struct daemon *d, char *why, size_t whylen)
 {
-	struct ctl_ops ops = { .priv = d, .send = ctl_send };
+	struct ctl_ops ops = { .priv = d, .send = ctl_send, .clock = ctl_clock };
 	struct timespec rt;
 	int rc;
 

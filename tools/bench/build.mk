@@ -3,3 +3,8 @@ TOOLS += $(B)/tools/bench/ocs_apply_lat
 $(B)/tools/bench/ocs_apply_lat: $(B)/obj/tools/bench/ocs_apply_lat.o $(AGENT_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+TOOLS += $(B)/tools/bench/agent_reconfig
+$(B)/tools/bench/agent_reconfig: $(B)/obj/tools/bench/agent_reconfig.o $(AGENT_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
