@@ -84,7 +84,7 @@ static void ocsb_close(void *priv)
 	free(o);
 }
 
-static int ocs_backend_open(const char *path, struct ocs_backend **out)
+int ocs_backend_open(const char *path, struct ocs_backend **out)
 {
 	struct ocs_backend *b = calloc(1, sizeof(*b));
 	struct ocs_dev *o = calloc(1, sizeof(*o));

@@ -157,6 +157,12 @@ struct fabric_backend {
 	void (*close)(void *priv);
 };
 
+/*
+ * The OCS character device at @path as an ocs_backend (opened O_RDWR |
+ * O_NONBLOCK).  0 or -errno; free with ->close() then free().
+ */
+int ocs_backend_open(const char *path, struct ocs_backend **out);
+
 /* The set a daemon runs with; a role's tables must be present. */
 struct daemon_backends {
 	struct ocs_backend *ocs;
