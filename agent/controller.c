@@ -397,7 +397,11 @@ static void send_to(struct controller *c, uint32_t h, const struct mnp_msg *m)
 {
 	int rc = c->ops.send(c->ops.priv, h, m);
 
-	if (rc)
+	/* A full queue is not a lost host: its acks will time out if need be. */
+	if (rc == -EAGAIN)
+		log_warn("controller: queue to %s full, %s dropped", host_name(c, h),
+			 mnp_type_name(m->type));
+	else if (rc)
 		host_gone(c, h, rc);
 }
 
@@ -1104,8 +1108,11 @@ void controller_recv(struct controller *c, uint32_t h, const struct mnp_msg *m, 
 		return;
 	}
 	if (!c->hosts[h].hello) {
-		log_debug("controller: %s message from %s before its hello, ignored",
+		/* It thinks it is connected, we do not: ask it to start over. */
+		log_debug("controller: %s message from %s before its hello, asking for one",
 			  mnp_type_name(m->type), host_name(c, h));
+		if (m->type != MNP_REJECT)
+			send_reject(c, h, -ENOTCONN, "say hello first");
 		return;
 	}
 	switch (m->type) {

@@ -493,6 +493,12 @@ void host_agent_recv(struct host_agent *ha, const struct mnp_msg *m, uint64_t no
 		on_step(ha, m, now);
 		break;
 	case MNP_REJECT:
+		if (m->status == -ENOTCONN && ha->connected) {
+			/* The controller lost track of us (e.g. it restarted): hello again. */
+			log_info("host: the controller asks for a new hello");
+			send_hello(ha, now);
+			break;
+		}
 		ha->rejected = true;
 		snprintf(ha->reject_msg, sizeof(ha->reject_msg), "%s", m->message);
 		log_err("host: the controller refused us: %s (%s)", m->message, strerror(-m->status));

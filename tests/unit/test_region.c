@@ -1171,6 +1171,28 @@ START_TEST(test_host_without_controller)
 }
 END_TEST
 
+START_TEST(test_forgotten_host_says_hello_again)
+{
+	struct world *w = world_new(2, 1, NULL);
+
+	bring_up(w);
+	/* The transport told the controller h1 was unreachable; h1 never noticed. */
+	controller_host_lost(w->ctl, 1);
+	ck_assert(!controller_host_connected(w->ctl, 1, w->now));
+	/* Its next demand row is answered with "say hello first" ... */
+	set_pair(w, 0, 1, 1000);
+	epoch(w);
+	/* ... so it did, was resynced, and its row counts again. */
+	ck_assert(controller_host_connected(w->ctl, 1, w->now));
+	ck_assert_ptr_nonnull(find_log(w, "the controller asks for a new hello"));
+	epoch(w);
+	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
+	ocs_done(w);
+	ck_assert_uint_eq(bits(w->fab[1].mask[0]), 1);
+	world_free(w);
+}
+END_TEST
+
 START_TEST(test_rejects_and_bad_steps)
 {
 	struct world *w = world_new(2, 1, NULL);
@@ -1293,6 +1315,7 @@ static Suite *region_suite(void)
 	tcase_add_test(tc, test_controller_restart_keeps_circuits);
 	tcase_add_test(tc, test_host_restart_reads_back);
 	tcase_add_test(tc, test_host_without_controller);
+	tcase_add_test(tc, test_forgotten_host_says_hello_again);
 	tcase_add_test(tc, test_rejects_and_bad_steps);
 	tcase_add_test(tc, test_demand_rows_checked);
 	suite_add_tcase(s, tc);
