@@ -4,6 +4,12 @@ $(B)/tools/bench/ocs_apply_lat: $(B)/obj/tools/bench/ocs_apply_lat.o $(AGENT_LIB
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+PLANNER_BENCH := $(B)/bench/planner-bench
+TOOLS += $(PLANNER_BENCH)
+$(PLANNER_BENCH): $(B)/obj/tools/bench/planner-bench.o $(AGENT_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 TOOLS += $(B)/tools/bench/agent_reconfig
 $(B)/tools/bench/agent_reconfig: $(B)/obj/tools/bench/agent_reconfig.o $(AGENT_LIB)
 	@mkdir -p $(@D)
