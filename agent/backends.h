@@ -163,6 +163,15 @@ struct fabric_backend {
  */
 int ocs_backend_open(const char *path, struct ocs_backend **out);
 
+/*
+ * The planner (agent/planner.h) for @cfg's region: Algorithm 1 with the
+ * planner's refinement for regions of up to 64 hosts, established circuits
+ * kept by the port assignment, estimates at the configured link rates.
+ * 0 or -errno with @why; free with ->close() then free().
+ */
+int planner_backend_open(const struct config *cfg, struct planner_backend **out, char *why,
+			 size_t whylen);
+
 /* The set a daemon runs with; a role's tables must be present. */
 struct daemon_backends {
 	struct ocs_backend *ocs;

@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "demand_matrix.h"
 #include "mixnet_demand.h"
 
 static const char usage_text[] =
@@ -37,16 +38,58 @@ static void matrix_free(struct matrix *m)
 }
 
 /*
- * Integration point: FILE.csv is read by the planner's demand matrix
- * parser (agent/demand_matrix.h: demand_matrix_load(), doubles checked
- * finite and >= 0, rounded to bytes here), which is not on main yet.
- * Until then this command says so instead of carrying a second parser.
+ * Read FILE.csv with the planner's parser (format: Documentation/planner.md)
+ * and turn its byte counts (finite, >= 0) into whole bytes.
  */
 static int matrix_load(struct cli *cli, const char *path, struct matrix *m)
 {
-	(void)m;
-	cli_err(cli, path, "reading a CSV matrix needs the demand matrix parser "
-		"(agent/demand_matrix.h), which is not integrated in this build yet");
+	struct demand_matrix dm;
+	struct demand_error err;
+	size_t i, cells;
+	int rc;
+
+	rc = demand_matrix_load(path, &dm, &err);
+	if (rc) {
+		if (rc == -EINVAL && err.line)
+			cli_err(cli, path, "line %u, column %u: %s", err.line, err.column, err.msg);
+		else
+			cli_errno(cli, path, rc, "%s", err.msg[0] ? err.msg : "cannot read the matrix");
+		demand_matrix_free(&dm);
+		return rc == -EINVAL ? EXIT_USAGE : cli_exit_code(rc);
+	}
+	if (dm.n > MIXNET_DEMAND_MAX_N) {
+		cli_err(cli, path, "%u servers, at most %u", dm.n, MIXNET_DEMAND_MAX_N);
+		demand_matrix_free(&dm);
+		return EXIT_USAGE;
+	}
+	cells = (size_t)dm.n * dm.n;
+	m->n = dm.n;
+	m->bytes = calloc(cells, sizeof(*m->bytes));
+	if (dm.names)
+		m->names = calloc(dm.n, sizeof(*m->names));
+	if (!m->bytes || (dm.names && !m->names))
+		goto oom;
+	for (i = 0; i < cells; i++) {
+		if (dm.bytes[i] >= 18446744073709551615.0) {
+			cli_err(cli, path, "entry (%zu, %zu) does not fit in 64 bits", i / dm.n + 1,
+				i % dm.n + 1);
+			demand_matrix_free(&dm);
+			matrix_free(m);
+			return EXIT_USAGE;
+		}
+		m->bytes[i] = (uint64_t)(dm.bytes[i] + 0.5);
+	}
+	for (i = 0; dm.names && i < dm.n; i++) {
+		m->names[i] = strdup(dm.names[i]);
+		if (!m->names[i])
+			goto oom;
+	}
+	demand_matrix_free(&dm);
+	return EXIT_OK;
+oom:
+	demand_matrix_free(&dm);
+	matrix_free(m);
+	cli_err(cli, path, "out of memory");
 	return EXIT_FAIL;
 }
 

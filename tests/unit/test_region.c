@@ -449,14 +449,17 @@ static const struct ocs_backend fake_ocs = {
 };
 static const struct planner_backend fake_planner = { .plan = pl_plan, .estimate = pl_estimate };
 
+static struct planner_backend *real_planner;	/* set by tests using agent/planner.c */
+
 static void new_controller(struct world *w)
 {
 	struct ocs_backend o = fake_ocs;
-	struct planner_backend p = fake_planner;
+	struct planner_backend p = real_planner ? *real_planner : fake_planner;
 	struct ctl_ops ops = { .priv = w, .send = ctl_send };
 
 	o.priv = w;
-	p.priv = w;
+	if (!real_planner)
+		p.priv = w;
 	w->ctl = controller_new(w->cfg, &o, &p, &ops, 1000 + w->now);
 	ck_assert_ptr_nonnull(w->ctl);
 	ck_assert_int_eq(controller_start(w->ctl, w->now), 0);
@@ -1171,6 +1174,71 @@ START_TEST(test_host_without_controller)
 }
 END_TEST
 
+/* The real planner behind the adapter: circuits follow the skew, established ones stay. */
+START_TEST(test_real_planner)
+{
+	struct world *w;
+	char why[128];
+	uint32_t x, y;
+	int i;
+
+	W = NULL;
+	{
+		/* The adapter is built from the region file the world writes. */
+		struct config *cfg;
+		struct cfg_errors errs;
+		char d[64], path[128];
+
+		fx_mkdtemp(d);
+		fx_region(d, 4, 3, "tcp://127.0.0.1:7400", 0, "host, controller", 0, NULL);
+		snprintf(path, sizeof(path), "%s/region.ini", d);
+		ck_assert_int_eq(config_load(path, 0, &cfg, &errs), 0);
+		ck_assert_int_eq(planner_backend_open(cfg, &real_planner, why, sizeof(why)), 0);
+		config_free(cfg);
+		fx_rmtree(d);
+	}
+	w = world_new(4, 3, NULL);
+	bring_up(w);
+	set_pair(w, 0, 1, 9000000);
+	set_pair(w, 2, 3, 3000000);
+	epoch(w);
+	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
+	ocs_done(w);
+	ck_assert_uint_eq(circuits_between(w, 0, 1), 3);
+	ck_assert_uint_eq(circuits_between(w, 2, 3), 3);
+	ck_assert_uint_eq(bits(w->fab[0].mask[1]), 3);
+
+	/* The skew moves: h0-h2 and h1-h3 heavy, h0-h1 still some. */
+	w->nremoved = 0;
+	clear_rows(w);
+	set_pair(w, 0, 2, 9000000);
+	set_pair(w, 1, 3, 9000000);
+	set_pair(w, 0, 1, 2000000);
+	epoch(w);
+	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
+	ocs_done(w);
+	ck_assert_uint_ge(circuits_between(w, 0, 2), 1);
+	ck_assert_uint_ge(circuits_between(w, 1, 3), 1);
+	ck_assert_uint_ge(circuits_between(w, 0, 1), 1);
+	ck_assert_uint_eq(circuits_between(w, 2, 3), 0);
+	ck_assert_uint_gt(controller_last(w->ctl)->kept, 0);
+	/* What the planner kept was never drained. */
+	for (x = 0; x < 3; x++)
+		for (y = 0; y < 3; y++) {
+			if (!has_circuit(w, 0, x, 1, y))
+				continue;
+			for (i = 0; i < w->nremoved; i++) {
+				ck_assert(!(w->removed[i].host == 0 && w->removed[i].nic == (int)x));
+				ck_assert(!(w->removed[i].host == 1 && w->removed[i].nic == (int)y));
+			}
+		}
+	world_free(w);
+	real_planner->close(real_planner->priv);
+	free(real_planner);
+	real_planner = NULL;
+}
+END_TEST
+
 START_TEST(test_forgotten_host_says_hello_again)
 {
 	struct world *w = world_new(2, 1, NULL);
@@ -1315,6 +1383,7 @@ static Suite *region_suite(void)
 	tcase_add_test(tc, test_controller_restart_keeps_circuits);
 	tcase_add_test(tc, test_host_restart_reads_back);
 	tcase_add_test(tc, test_host_without_controller);
+	tcase_add_test(tc, test_real_planner);
 	tcase_add_test(tc, test_forgotten_host_says_hello_again);
 	tcase_add_test(tc, test_rejects_and_bad_steps);
 	tcase_add_test(tc, test_demand_rows_checked);
