@@ -5,8 +5,9 @@
  * N daemons (default 8 hosts, one of them also the region controller)
  * run in threads of this process, each with its own ZeroMQ context, and
  * talk CURVE over loopback TCP exactly as separate processes would.  The
- * kernel parts are fakes that take no time: an OCS whose APPLY switches
- * at once, fabrics whose discovery follows it, a greedy planner.  A
+ * kernel parts are fakes that take no time (an OCS whose APPLY switches
+ * at once, fabrics whose discovery follows it); the planner is the real
+ * one (agent/planner.c through the daemon's adapter).  A
  * training job submits alternating matrices through the demand API to
  * h1; every submission moves every circuit, so every host takes part in
  * all barrier steps.  The controller's own timings (demand in -> plan ->
@@ -119,35 +120,6 @@ static int f_state(void *priv, bool *switching, uint64_t *g)
 	return 0;
 }
 
-/* Greedy: pairs by demand, one circuit each while NICs last, lowest NICs. */
-static int f_plan(void *priv, const struct plan_request *rq, struct plan_circuit *out,
-		  uint32_t *nout)
-{
-	uint32_t used[MAXH] = { 0 }, i, j, k = 0;
-
-	(void)priv;
-	for (i = 0; i < rq->n; i++)
-		for (j = i + 1; j < rq->n; j++)
-			while (rq->demand[i * rq->n + j] + rq->demand[j * rq->n + i] > 0 &&
-			       used[i] < rq->alpha[i] && used[j] < rq->alpha[j])
-				out[k++] = (struct plan_circuit){ i, used[i]++, j, used[j]++ };
-	*nout = k;
-	return 0;
-}
-
-static double f_estimate(void *priv, uint32_t n, const double *d, const uint32_t *c)
-{
-	double worst = 0;
-	uint32_t i, j;
-
-	(void)priv;
-	for (i = 0; i < n; i++)
-		for (j = 0; j < n; j++)
-			if (d[i * n + j] / (c[i * n + j] + 0.25) > worst)
-				worst = d[i * n + j] / (c[i * n + j] + 0.25);
-	return worst;
-}
-
 static int f_lowers(void *priv, struct fabric_lower *out, uint32_t max)
 {
 	uint32_t h = (uint32_t)(uintptr_t)priv, k, t;
@@ -189,7 +161,7 @@ static int f_row(void *priv, uint64_t *bytes, uint32_t n)
 
 static struct ocs_backend ocs = { .get = f_get, .apply = f_apply, .event_fd = f_no_fd,
 				  .read_event = f_no_event, .state = f_state };
-static struct planner_backend planner = { .plan = f_plan, .estimate = f_estimate };
+static struct planner_backend *planner;
 static struct sampler_backend sampler = { .read_row = f_row };
 static struct fabric_backend fabric[MAXH];
 
@@ -362,15 +334,20 @@ int main(int argc, char **argv)
 
 		fabric[i] = (struct fabric_backend){ .priv = (void *)(uintptr_t)i,
 			.set_route = f_set_route, .read_lowers = f_lowers, .event_fd = f_no_fd };
-		if (i == 0) {
-			b.ocs = &ocs;
-			b.planner = &planner;
-		}
 		snprintf(path, sizeof(path), "%s/h%u.ini", dir, i);
 		rc = config_load(path, 0, &ag[i].cfg, &errs);
 		if (rc) {
 			fprintf(stderr, "%s\n", errs.msg[0]);
 			return 1;
+		}
+		if (i == 0) {
+			b.ocs = &ocs;
+			rc = planner_backend_open(ag[0].cfg, &planner, why, sizeof(why));
+			if (rc) {
+				fprintf(stderr, "planner: %s\n", why);
+				return 1;
+			}
+			b.planner = planner;
 		}
 		rc = daemon_new(ag[i].cfg, &b, &o, &ag[i].d, why, sizeof(why));
 		if (rc) {
@@ -465,8 +442,11 @@ int main(int argc, char **argv)
 	for (i = 0; i < nhosts; i++) {
 		pthread_join(ag[i].thread, NULL);
 		daemon_free(ag[i].d);
-		config_free(ag[i].cfg);
 	}
+	planner->close(planner->priv);
+	free(planner);
+	for (i = 0; i < nhosts; i++)
+		config_free(ag[i].cfg);
 	rtt = curve_rtt(1000) * 1e3;
 	qsort(total, rounds, sizeof(*total), cmp_double);
 	printf("reconfig_hosts=%u circuits_moved_per_round=%u rounds=%u\n", nhosts,
