@@ -24,6 +24,7 @@
 
 #include "backends.h"
 #include "flows.h"
+#include "flows_cli.h"
 #include "ocs_client.h"
 #include "planner.h"
 
@@ -228,6 +229,7 @@ oom:
 
 struct sampler_dev {
 	const struct config *cfg;
+	const char *pin_root;
 	struct flows_sampler *s;
 	struct flows_tracker t;
 	struct flows_row row;
@@ -308,8 +310,8 @@ static void smb_close(void *priv)
 	free(d);
 }
 
-static int sampler_backend_open(const struct config *cfg, struct sampler_backend **out,
-				char *why, size_t whylen)
+int sampler_backend_open(const struct config *cfg, struct sampler_backend **out, char *why,
+			 size_t whylen)
 {
 	struct sampler_backend *b = calloc(1, sizeof(*b));
 	struct sampler_dev *d = calloc(1, sizeof(*d));
@@ -328,17 +330,20 @@ static int sampler_backend_open(const struct config *cfg, struct sampler_backend
 	d->cfg = cfg;
 	flows_tracker_init(&d->t);
 	flows_row_init(&d->row);
-	rc = flows_open(cfg->device, NULL, &d->s, &err);
+	/* The pin root of the `flows` commands: $MIXNET_PIN_ROOT or the default. */
+	d->pin_root = flows_cli_pin_root();
+	rc = flows_open(cfg->device, d->pin_root, &d->s, &err);
 	if (rc == -ENOENT) {
 		/* Not attached yet: the host agent owns the sampler of its device. */
 		struct flows_attach_opts o;
 
 		flows_attach_opts_init(&o);
+		o.pin_root = d->pin_root;
 		o.peers = peers;
 		o.npeers = npeers;
 		rc = flows_attach(cfg->device, &o, &err);
 		if (!rc)
-			rc = flows_open(cfg->device, NULL, &d->s, &err);
+			rc = flows_open(cfg->device, d->pin_root, &d->s, &err);
 	} else if (!rc) {
 		/* Attached before (agent restart): keep its counters, fix the peer set. */
 		rc = flows_set_peers(d->s, peers, npeers, &err);

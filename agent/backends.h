@@ -172,6 +172,16 @@ int ocs_backend_open(const char *path, struct ocs_backend **out);
 int planner_backend_open(const struct config *cfg, struct planner_backend **out, char *why,
 			 size_t whylen);
 
+/*
+ * The traffic sampler of @cfg's [agent] device (pins under
+ * $MIXNET_PIN_ROOT or the default): attached with the region's other
+ * hosts as peers if it is not, its peer set corrected if it is (counters
+ * kept).  read_row() returns per-epoch byte deltas (zeros the first
+ * time).  Left attached by close().  0 or -errno with @why.
+ */
+int sampler_backend_open(const struct config *cfg, struct sampler_backend **out, char *why,
+			 size_t whylen);
+
 /* The set a daemon runs with; a role's tables must be present. */
 struct daemon_backends {
 	struct ocs_backend *ocs;
