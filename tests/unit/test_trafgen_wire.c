@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "payload.h"
-#include "proto.h"
+#include "wire.h"
 
 /* Encode @m, decode it again into @out (asserting success). */
 static void round_trip(const struct tg_msg *m, struct tg_msg *out)

@@ -4,7 +4,7 @@
 # tests (tests/unit/test_trafgen_*.c) link as well.
 TRAFGEN := tools/mixnet-trafgen
 TRAFGEN_LIB := $(B)/tools/trafgen/libtrafgen.a
-TRAFGEN_LIB_SRC := $(addprefix tools/trafgen/,hosts.c workload.c payload.c proto.c verify.c \
+TRAFGEN_LIB_SRC := $(addprefix tools/trafgen/,hosts.c workload.c payload.c wire.c verify.c \
 	report.c options.c)
 TRAFGEN_SRC := $(addprefix tools/trafgen/,main.c cmd_matrix.c server.c driver.c netio.c \
 	announce.c)

@@ -20,7 +20,7 @@
 #include "announce.h"
 #include "driver.h"
 #include "netio.h"
-#include "proto.h"
+#include "wire.h"
 #include "report.h"
 #include "trafgen.h"
 #include "verify.h"

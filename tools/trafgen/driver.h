@@ -4,7 +4,7 @@
  * sets up a session (persistent data connections between all pairs),
  * then per phase hands every server its row and column of the phase's
  * matrix, starts them together, waits for all reports, verifies every
- * transfer and reports times (proto.h, report.h).
+ * transfer and reports times (wire.h, report.h).
  */
 #ifndef MIXNET_TRAFGEN_DRIVER_H
 #define MIXNET_TRAFGEN_DRIVER_H

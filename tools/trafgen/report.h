@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #include "hosts.h"
-#include "proto.h"
+#include "wire.h"
 
 struct tg_phase_result {
 	uint32_t index;		/* phase number in the run */

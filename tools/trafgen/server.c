@@ -20,7 +20,7 @@
 
 #include "netio.h"
 #include "payload.h"
-#include "proto.h"
+#include "wire.h"
 #include "server.h"
 #include "trafgen.h"
 

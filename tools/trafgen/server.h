@@ -3,7 +3,7 @@
  * `mixnet-trafgen serve`: one per host.  Listens on the host's fabric
  * address for a driver's control connection and the other servers' data
  * connections; sends and receives what the driver's phases say, checks
- * every received byte, and reports per transfer (proto.h).
+ * every received byte, and reports per transfer (wire.h).
  */
 #ifndef MIXNET_TRAFGEN_SERVER_H
 #define MIXNET_TRAFGEN_SERVER_H

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "hosts.h"
-#include "proto.h"
+#include "wire.h"
 
 enum tg_fault_kind {
 	TG_FAULT_CORRUPT,	/* a received byte differs from the stream */

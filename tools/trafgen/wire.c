@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* mixnet-trafgen control messages and data headers (see proto.h). */
+/* mixnet-trafgen control messages and data headers (see wire.h). */
 #include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
+#include "wire.h"
 
 static const char *const op_names[] = {
 	[TG_OP_HELLO] = "hello",	[TG_OP_SESSION] = "session",

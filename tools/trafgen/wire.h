@@ -13,8 +13,8 @@
  *    a phase sends nothing, not even a header.
  * All binary integers are little-endian.
  */
-#ifndef MIXNET_TRAFGEN_PROTO_H
-#define MIXNET_TRAFGEN_PROTO_H
+#ifndef MIXNET_TRAFGEN_WIRE_H
+#define MIXNET_TRAFGEN_WIRE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -109,4 +109,4 @@ void tg_xfer_hdr_encode(const struct tg_xfer_hdr *h, uint8_t out[TG_XFER_HDR_LEN
 /* 0, or -EPROTO (bad magic, or length over TG_MAX_PAIR_BYTES). */
 int tg_xfer_hdr_decode(const uint8_t in[TG_XFER_HDR_LEN], struct tg_xfer_hdr *h);
 
-#endif /* MIXNET_TRAFGEN_PROTO_H */
+#endif /* MIXNET_TRAFGEN_WIRE_H */
