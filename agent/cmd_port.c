@@ -85,7 +85,15 @@ static int port_show(struct cli *cli, int argc, char **argv)
 	if (rc)
 		return rc;
 	ctx.out = cli->json ? json_array() : NULL;
-	err = mixnet_nl_port_dump(nl, ifindex, port_cb, &ctx);
+	err = 0;
+	if (ifindex) {
+		struct mixnet_nl_dev d;
+
+		/* A dump's start reports no extack text on 6.1: check the device first. */
+		err = mixnet_nl_dev_get(nl, ifindex, &d);
+	}
+	if (!err)
+		err = mixnet_nl_port_dump(nl, ifindex, port_cb, &ctx);
 	rc = err ? nl_cli_report(cli, argc ? argv[1] : "port show", nl, err) : EXIT_OK;
 	mixnet_nl_close(nl);
 	if (ctx.out) {

@@ -121,10 +121,14 @@ struct show_ctx {
 static int show_dev(struct show_ctx *ctx, uint32_t ifindex, const char *dev)
 {
 	struct mixnet_nl_route *routes;
+	struct mixnet_nl_dev d;
 	size_t n, i;
 	int err;
 
-	err = mixnet_nl_route_list(ctx->nl, ifindex, &routes, &n);
+	/* A dump's start reports no extack text on 6.1: check the device first. */
+	err = mixnet_nl_dev_get(ctx->nl, ifindex, &d);
+	if (!err)
+		err = mixnet_nl_route_list(ctx->nl, ifindex, &routes, &n);
 	if (err)
 		return nl_cli_report(ctx->cli, dev, ctx->nl, err);
 	qsort(routes, n, sizeof(*routes), route_cmp);

@@ -145,13 +145,15 @@ static void put_peer(struct nlmsghdr *nlh, const struct mixnet_nl_route *r)
 
 struct nlmsghdr *mixnet_nl_build_route(void *buf, uint16_t family_id, uint8_t cmd,
 				       uint16_t nlm_flags, uint32_t seq,
-				       const struct mixnet_nl_route *r)
+				       const struct mixnet_nl_route *r, unsigned int flags)
 {
 	struct nlmsghdr *nlh = put_genl_header(buf, family_id, cmd, nlm_flags, seq);
 	struct nlattr *rt, *p;
 	unsigned int i;
 
 	mnl_attr_put_u32(nlh, MIXNET_A_IFINDEX, r->ifindex);
+	if (cmd == MIXNET_CMD_ROUTE_NEW && (flags & MIXNET_NL_F_REPLACE))
+		mnl_attr_put_u32(nlh, MIXNET_A_FLAGS, MIXNET_F_REPLACE);
 	rt = mnl_attr_nest_start(nlh, MIXNET_A_ROUTE);
 	put_peer(nlh, r);
 	for (i = 0; cmd == MIXNET_CMD_ROUTE_NEW && i < r->npaths && i < MIXNET_NL_MAX_PATHS; i++) {
@@ -651,17 +653,14 @@ const char *mixnet_nl_error_msg(const struct mixnet_nl *nl)
 
 int mixnet_nl_route_add(struct mixnet_nl *nl, const struct mixnet_nl_route *r, unsigned int flags)
 {
-	uint16_t f = NLM_F_ACK | NLM_F_CREATE |
-		     ((flags & MIXNET_NL_F_REPLACE) ? NLM_F_REPLACE : NLM_F_EXCL);
-
 	return nl_exchange(nl, mixnet_nl_build_route(nl->buf, nl->family_id, MIXNET_CMD_ROUTE_NEW,
-						     f, ++nl->seq, r), NULL, NULL);
+						     NLM_F_ACK, ++nl->seq, r, flags), NULL, NULL);
 }
 
 int mixnet_nl_route_del(struct mixnet_nl *nl, const struct mixnet_nl_route *r)
 {
 	return nl_exchange(nl, mixnet_nl_build_route(nl->buf, nl->family_id, MIXNET_CMD_ROUTE_DEL,
-						     NLM_F_ACK, ++nl->seq, r), NULL, NULL);
+						     NLM_F_ACK, ++nl->seq, r, 0), NULL, NULL);
 }
 
 static int route_one_cb(const struct nlmsghdr *nlh, void *arg)
@@ -674,7 +673,7 @@ int mixnet_nl_route_get(struct mixnet_nl *nl, const struct mixnet_nl_route *key,
 {
 	memset(out, 0, sizeof(*out));
 	return nl_exchange(nl, mixnet_nl_build_route(nl->buf, nl->family_id, MIXNET_CMD_ROUTE_GET,
-						     NLM_F_ACK, ++nl->seq, key), route_one_cb, out);
+						     NLM_F_ACK, ++nl->seq, key, 0), route_one_cb, out);
 }
 
 struct route_dump_ctx {

@@ -146,12 +146,13 @@ int mixnet_nl_event_read(struct mixnet_nl *nl, mixnet_nl_event_cb cb, void *arg)
 
 /*
  * Build a MIXNET_CMD_ROUTE_{NEW,DEL,GET} request for @r in @buf (at least
- * MNL_SOCKET_BUFFER_SIZE bytes): NEW carries the paths, DEL and GET only
- * the peer.  @nlm_flags: NLM_F_* for the header (NLM_F_REQUEST is added).
+ * MNL_SOCKET_BUFFER_SIZE bytes): NEW carries the paths and @flags
+ * (MIXNET_NL_F_*), DEL and GET only the peer.  @nlm_flags: NLM_F_ACK
+ * and/or NLM_F_DUMP (NLM_F_REQUEST is added).
  */
 struct nlmsghdr *mixnet_nl_build_route(void *buf, uint16_t family_id, uint8_t cmd,
 				       uint16_t nlm_flags, uint32_t seq,
-				       const struct mixnet_nl_route *r);
+				       const struct mixnet_nl_route *r, unsigned int flags);
 struct nlmsghdr *mixnet_nl_build_port_set(void *buf, uint16_t family_id, uint32_t seq,
 					  uint32_t port_ifindex, uint8_t role);
 /* A request carrying only the device (0: none, e.g. for an all-device dump). */

@@ -228,7 +228,7 @@ struct mixnet_rt_spec {
 };
 
 int mixnet_rt_set_static(struct mixnet_dev *mdev, const struct mixnet_rt_spec *spec,
-			 bool create, bool replace, struct netlink_ext_ack *extack);
+			 bool replace, struct netlink_ext_ack *extack);
 int mixnet_rt_delete(struct mixnet_dev *mdev, const struct in6_addr *peer, bool is_default);
 void mixnet_rt_remove_lower(struct mixnet_dev *mdev, struct mixnet_lower *lower);
 int mixnet_rt_count_static_on(struct mixnet_dev *mdev, struct mixnet_lower *lower, u8 kind);

@@ -76,6 +76,7 @@ static const struct nla_policy mixnet_policy[MIXNET_A_MAX + 1] = {
 	[MIXNET_A_DEV_ID]	= OUTPUT_ONLY,
 	[MIXNET_A_NROUTES]	= OUTPUT_ONLY,
 	[MIXNET_A_PAD]		= OUTPUT_ONLY,
+	[MIXNET_A_FLAGS]	= NLA_POLICY_MASK(NLA_U32, MIXNET_F_ALL),
 };
 
 /* A required attribute of a nest: extack names the nest and the missing type. */
@@ -669,14 +670,16 @@ static int mixnet_nl_route_dump_done(struct netlink_callback *cb)
 
 static int mixnet_nl_route_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	u16 flags = info->nlhdr->nlmsg_flags;
 	struct mixnet_rt_spec *spec;
+	u32 flags = 0;
 	struct mixnet_dev *mdev;
 	struct net_device *dev;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, MIXNET_A_ROUTE))
 		return -EINVAL;
+	if (info->attrs[MIXNET_A_FLAGS])
+		flags = nla_get_u32(info->attrs[MIXNET_A_FLAGS]);
 	spec = kzalloc(sizeof(*spec), GFP_KERNEL);
 	if (!spec)
 		return -ENOMEM;
@@ -693,8 +696,7 @@ static int mixnet_nl_route_new_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto out;
 	mutex_lock(&mdev->lock);
-	err = mixnet_rt_set_static(mdev, spec, flags & NLM_F_CREATE, flags & NLM_F_REPLACE,
-				   info->extack);
+	err = mixnet_rt_set_static(mdev, spec, flags & MIXNET_F_REPLACE, info->extack);
 	mutex_unlock(&mdev->lock);
 out:
 	rtnl_unlock();

@@ -127,7 +127,7 @@ static bool path_on(const struct mixnet_path *p, const struct mixnet_lower *lowe
 /* ---- static paths (the agent) --------------------------------------------------- */
 
 int mixnet_rt_set_static(struct mixnet_dev *mdev, const struct mixnet_rt_spec *spec,
-			 bool create, bool replace, struct netlink_ext_ack *extack)
+			 bool replace, struct netlink_ext_ack *extack)
 {
 	struct mixnet_pathset *old = NULL, *ps;
 	struct mixnet_route *rt;
@@ -139,10 +139,6 @@ int mixnet_rt_set_static(struct mixnet_dev *mdev, const struct mixnet_rt_spec *s
 
 	rt = spec->is_default ? rt_default(mdev) : mixnet_rt_find(mdev, &spec->peer);
 	if (!rt) {
-		if (!create) {
-			NL_SET_ERR_MSG(extack, "route does not exist");
-			return -ENOENT;
-		}
 		if (!spec->is_default && mdev->nroutes >= MIXNET_MAX_ROUTES) {
 			NL_SET_ERR_MSG(extack, "routing table is full");
 			return -ENOSPC;

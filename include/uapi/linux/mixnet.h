@@ -198,8 +198,7 @@ enum mixnet_route_via {
 };
 
 /*
- * Commands.  Requests that change state need CAP_NET_ADMIN in the user
- * namespace owning the device's network namespace (GENL_ADMIN_PERM).
+ * Commands.  Requests that change state need CAP_NET_ADMIN (GENL_ADMIN_PERM).
  * Every request names the mixnet device by MIXNET_A_IFINDEX or
  * MIXNET_A_IFNAME (dumps of devices and ports may omit it).
  */
@@ -208,9 +207,9 @@ enum mixnet_cmd {
 	MIXNET_CMD_DEV_GET,	/* doit/dumpit: device info and stats */
 	MIXNET_CMD_ROUTE_GET,	/* doit (one peer or default) / dumpit (all, with generation) */
 	/*
-	 * Add or replace a route's static paths.  NLM_F_CREATE creates a
-	 * missing entry; an entry with static paths already is EEXIST
-	 * unless NLM_F_REPLACE.  Learned paths of the entry are kept.
+	 * Set a route's static paths, creating the entry if needed.  An
+	 * entry that has static paths already is EEXIST unless
+	 * MIXNET_A_FLAGS has MIXNET_F_REPLACE.  Learned paths are kept.
 	 */
 	MIXNET_CMD_ROUTE_NEW,
 	MIXNET_CMD_ROUTE_DEL,	/* delete an entry (static and learned paths) */
@@ -237,9 +236,14 @@ enum mixnet_attr {
 	MIXNET_A_DEV_ID,	/* u64 (output): device identifier carried in hellos */
 	MIXNET_A_NROUTES,	/* u32 (output): entries, default excluded */
 	MIXNET_A_PAD,
+	MIXNET_A_FLAGS,		/* u32: MIXNET_F_* */
 	__MIXNET_A_MAX,
 };
 #define MIXNET_A_MAX (__MIXNET_A_MAX - 1)
+
+/* MIXNET_A_FLAGS (generic netlink families take no NLM_F_CREATE/REPLACE). */
+#define MIXNET_F_REPLACE	(1U << 0)	/* ROUTE_NEW: replace existing static paths */
+#define MIXNET_F_ALL		MIXNET_F_REPLACE
 
 enum mixnet_route_attr {
 	MIXNET_RT_A_UNSPEC,
