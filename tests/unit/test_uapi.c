@@ -57,6 +57,11 @@ START_TEST(test_constants)
 	ck_assert_str_eq(MIXNET_GENL_MCGRP_EVENTS, "events");
 	ck_assert_int_ge(MIXNET_UAPI_VERSION, 1);
 	ck_assert_int_eq(MIXNET_CMD_MAX, __MIXNET_CMD_MAX - 1);
+	ck_assert_int_eq(MIXNET_OCS_MIN_PORTS, 2);
+	ck_assert_int_ge(MIXNET_OCS_MAX_PORTS, 256);
+	ck_assert_int_le(MIXNET_OCS_MAX_DEVICES, 100);	/* "ocsNNpKKKK" fits IFNAMSIZ */
+	ck_assert_int_eq(MIXNET_OCS_MAX_SWITCH_DELAY_US, 10000000);
+	ck_assert_int_eq(MIXNET_OCS_EVENT_RING & (MIXNET_OCS_EVENT_RING - 1), 0);
 }
 END_TEST
 

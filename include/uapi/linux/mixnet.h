@@ -26,7 +26,10 @@
 
 #define MIXNET_OCS_CLASS	"mixnet_ocs"
 #define MIXNET_OCS_DEV_DIR	"mixnet"	/* /dev/mixnet/ocsN */
+#define MIXNET_OCS_MIN_PORTS	2	/* bounds of new_sim NPORTS */
 #define MIXNET_OCS_MAX_PORTS	1024
+#define MIXNET_OCS_MAX_DEVICES	64	/* ocs0 .. ocs63 */
+#define MIXNET_OCS_MAX_SWITCH_DELAY_US	10000000	/* 10 s */
 #define MIXNET_OCS_BACKEND_LEN	16
 
 enum mixnet_ocs_backend {
@@ -137,7 +140,12 @@ struct mixnet_ocs_apply {
 	__u64 reserved[2];
 };
 
-/* Event records read() from /dev/mixnet/ocsN; read returns whole records. */
+/*
+ * Event records read() from /dev/mixnet/ocsN; read returns whole records.
+ * Each open file holds up to MIXNET_OCS_EVENT_RING records; past that the
+ * newest are dropped and counted, and an OVERFLOW record says how many.
+ */
+#define MIXNET_OCS_EVENT_RING	256
 enum mixnet_ocs_event_type {
 	MIXNET_OCS_EV_SWITCH_START = 1,
 	MIXNET_OCS_EV_SWITCH_DONE = 2,

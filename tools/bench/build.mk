@@ -1,0 +1,5 @@
+# Benchmark helpers (run by tools/bench/b-*.sh).
+TOOLS += $(B)/tools/bench/ocs_apply_lat
+$(B)/tools/bench/ocs_apply_lat: $(B)/obj/tools/bench/ocs_apply_lat.o $(AGENT_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
