@@ -144,9 +144,12 @@ int mixnet_nl_event_read(struct mixnet_nl *nl, mixnet_nl_event_cb cb, void *arg)
 
 /* ---- messages (no socket) -------------------------------------------------- */
 
+/* Room any request built below needs. */
+#define MIXNET_NL_REQ_SIZE	8192
+
 /*
  * Build a MIXNET_CMD_ROUTE_{NEW,DEL,GET} request for @r in @buf (at least
- * MNL_SOCKET_BUFFER_SIZE bytes): NEW carries the paths and @flags
+ * MIXNET_NL_REQ_SIZE bytes): NEW carries the paths and @flags
  * (MIXNET_NL_F_*), DEL and GET only the peer.  @nlm_flags: NLM_F_ACK
  * and/or NLM_F_DUMP (NLM_F_REQUEST is added).
  */
