@@ -651,6 +651,18 @@ const char *mixnet_nl_error_msg(const struct mixnet_nl *nl)
 	return nl && nl->errmsg[0] ? nl->errmsg : NULL;
 }
 
+int mixnet_nl_request(struct mixnet_nl *nl, struct nlmsghdr *nlh)
+{
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = ++nl->seq;
+	return nl_exchange(nl, nlh, NULL, NULL);
+}
+
+uint16_t mixnet_nl_family_id(const struct mixnet_nl *nl)
+{
+	return nl->family_id;
+}
+
 int mixnet_nl_route_add(struct mixnet_nl *nl, const struct mixnet_nl_route *r, unsigned int flags)
 {
 	return nl_exchange(nl, mixnet_nl_build_route(nl->buf, nl->family_id, MIXNET_CMD_ROUTE_NEW,

@@ -142,6 +142,13 @@ int mixnet_nl_fd(const struct mixnet_nl *nl);
 typedef int (*mixnet_nl_event_cb)(const struct mixnet_nl_event *ev, void *arg);
 int mixnet_nl_event_read(struct mixnet_nl *nl, mixnet_nl_event_cb cb, void *arg);
 
+/*
+ * Send a request the caller built (see below; NLM_F_ACK is added) and wait
+ * for the kernel's answer, discarding any data.  For tools and tests.
+ */
+int mixnet_nl_request(struct mixnet_nl *nl, struct nlmsghdr *nlh);
+uint16_t mixnet_nl_family_id(const struct mixnet_nl *nl);
+
 /* ---- messages (no socket) -------------------------------------------------- */
 
 /* Room any request built below needs. */
