@@ -100,6 +100,12 @@ int mixnet_add_lower(struct net_device *dev, struct net_device *ldev,
 		NL_SET_ERR_MSG(extack, "cannot register the receive handler");
 		goto err_put;
 	}
+	/*
+	 * Like a bonding slave: the lower carries mixnet's traffic only, so
+	 * IPv6 does not configure it (no link-local, RS or MLD of its own
+	 * on a circuit) from the next time it comes up.
+	 */
+	ldev->flags |= IFF_SLAVE;
 	err = netdev_master_upper_dev_link(ldev, dev, lower, NULL, extack);
 	if (err)
 		goto err_unregister;
@@ -116,6 +122,7 @@ int mixnet_add_lower(struct net_device *dev, struct net_device *ldev,
 	return 0;
 
 err_unregister:
+	ldev->flags &= ~IFF_SLAVE;
 	netdev_rx_handler_unregister(ldev);
 err_put:
 	netdev_put(ldev, &lower->dev_tracker);
@@ -138,6 +145,7 @@ static void mixnet_release(struct mixnet_lower *lower)
 	ASSERT_RTNL();
 	netdev_upper_dev_unlink(ldev, mdev->dev);
 	netdev_rx_handler_unregister(ldev);
+	ldev->flags &= ~IFF_SLAVE;
 
 	mutex_lock(&mdev->lock);
 	list_del_rcu(&lower->list);

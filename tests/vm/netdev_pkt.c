@@ -16,9 +16,10 @@
  *       send BYTES of the pattern (at about MBIT Mbit/s if given), then
  *       wait for the receiver's count:
  *       exit 0 only if every byte arrived intact (a reset fails).
- *   netdev_pkt udp-send ADDR PORT FLOWS PACKETS
+ *   netdev_pkt udp-send ADDR PORT FLOWS PACKETS [PPS]
  *       send PACKETS datagrams from each of FLOWS sockets (FLOWS source
- *       ports, so FLOWS distinct flows), paced lightly.
+ *       ports, so FLOWS distinct flows), paced lightly or at PPS rounds
+ *       (one datagram per flow) a second.
  *   netdev_pkt udp-recv ADDR PORT EXPECTED TIMEOUT_MS
  *       count datagrams until EXPECTED arrived or the time is up; prints
  *       "received N"; exit 0 only when N == EXPECTED.
@@ -295,9 +296,10 @@ static int cmd_tcp_send(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_udp_send(char **argv)
+static int cmd_udp_send(int argc, char **argv)
 {
 	long flows = atol(argv[2]), packets = atol(argv[3]), f, i;
+	long pps = argc > 4 ? atol(argv[4]) : 0;
 	struct sockaddr_storage ss;
 	char payload[64] = "mixnet";
 	socklen_t len;
@@ -312,11 +314,15 @@ static int cmd_udp_send(char **argv)
 			return fail("socket/connect");
 	}
 	for (i = 0; i < packets; i++) {
-		for (f = 0; f < flows; f++)
+		for (f = 0; f < flows; f++) {
 			if (send(fds[f], payload, sizeof(payload), 0) < 0)
 				return fail("send");
-		if (i % 16 == 15)
-			usleep(1000);	/* stay far below any queue limit */
+			/* Stay far below any queue or socket buffer limit. */
+			if (!pps && (i * flows + f) % 32 == 31)
+				usleep(1000);
+		}
+		if (pps > 0)
+			usleep((useconds_t)(1000000 / pps));
 	}
 	for (f = 0; f < flows; f++)
 		close(fds[f]);
@@ -327,6 +333,7 @@ static int cmd_udp_send(char **argv)
 static int cmd_udp_recv(char **argv)
 {
 	long expected = atol(argv[2]), timeout = atol(argv[3]), got = 0;
+	int rcvbuf = 8 << 20;
 	struct sockaddr_storage ss;
 	struct timespec t0, t;
 	char buf[2048];
@@ -338,6 +345,7 @@ static int cmd_udp_recv(char **argv)
 	fd = socket(ss.ss_family, SOCK_DGRAM, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, len) < 0)
 		return fail("bind");
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
 	printf("listening\n");
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -367,8 +375,8 @@ int main(int argc, char **argv)
 		return cmd_tcp_recv(argv + 2);
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "tcp-send"))
 		return cmd_tcp_send(argc - 2, argv + 2);
-	if (argc == 6 && !strcmp(argv[1], "udp-send"))
-		return cmd_udp_send(argv + 2);
+	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "udp-send"))
+		return cmd_udp_send(argc - 2, argv + 2);
 	if (argc == 6 && !strcmp(argv[1], "udp-recv"))
 		return cmd_udp_recv(argv + 2);
 	fprintf(stderr, "usage: netdev_pkt hello IFACE CASE DEV_ID [ADDR...] | "

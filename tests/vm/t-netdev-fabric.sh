@@ -75,7 +75,7 @@ nsx mxh1 "$NL" watch mixnet0 3 10000 > "$ev" &
 wpid=$!
 wait_for 10 grep -q ready "$ev" || fail "event watcher"
 f1=$(mxstat mxh1 fallbacks); f2=$(mxstat mxh2 fallbacks)
-"$AGENT" ocs disconnect ocs0 0-2 --wait > /dev/null || fail "disconnect 0-2"
+"$AGENT" ocs disconnect ocs0 0 --wait > /dev/null || fail "disconnect 0"
 # The data path falls back at once (it reads the carrier); the counter follows.
 assert_eq "$(via mxh1 "$(v4 2)")" electrical "path to $(v4 2) right after the circuit went"
 wait_for 5 test "$(mxstat mxh1 fallbacks)" -eq $((f1 + 1)) || fail "mxh1 fallbacks $(mxstat mxh1 fallbacks), was $f1"
@@ -110,7 +110,7 @@ for r in $(seq 1 $ROUNDS); do
 	"$AGENT" ocs connect ocs0 0:2 --wait > /dev/null || fail "connect 0:2 (round $r)"
 	optical_to mxh1 "$(v4 2)" 1 || fail "no optical path in round $r"
 	sleep 0.7
-	"$AGENT" ocs disconnect ocs0 0-2 --wait > /dev/null || fail "disconnect (round $r)"
+	"$AGENT" ocs disconnect ocs0 0 --wait > /dev/null || fail "disconnect (round $r)"
 	sleep 0.7
 done
 wait $spid || fail "iperf3 across reconfigurations failed: $(jq -r .error /tmp/netdev-stream.json)"
@@ -137,7 +137,7 @@ sleep 1
 "$AGENT" ocs connect ocs0 0:2 --wait > /dev/null || fail "connect 0:2 (IPv6)"
 optical_to mxh1 "$(v6 2)" 1 || fail "no optical IPv6 path"
 sleep 1
-"$AGENT" ocs disconnect ocs0 0-2 --wait > /dev/null || fail "disconnect (IPv6)"
+"$AGENT" ocs disconnect ocs0 0 --wait > /dev/null || fail "disconnect (IPv6)"
 wait $tpid || fail "IPv6 transfer across reconfigurations: $(cat /tmp/netdev-send6.log)"
 wait $rpid || fail "IPv6 receiver: $(cat /tmp/netdev-recv6.log)"
 assert_eq "$(tail -1 /tmp/netdev-recv6.log)" "received $((16 * 1024 * 1024))" "IPv6 checked transfer"
