@@ -259,6 +259,26 @@ static const char *mixnet_hello_parse(struct mixnet_dev *mdev, struct sk_buff *s
 	return NULL;
 }
 
+/*
+ * The circuit went dark since its peer was confirmed: the data path left
+ * it already (it reads the carrier); account the fallback and drop the
+ * confirmation.  Before handling a hello and on every tick.
+ */
+static void mixnet_lower_sync_carrier(struct mixnet_dev *mdev, struct mixnet_lower *lower)
+{
+	struct net_device *ldev = lower->dev;
+	u32 down = atomic_read(&ldev->carrier_down_count);
+
+	if (lower->confirmed_token &&
+	    (down != lower->seen_down_count || lower->confirmed_token != mixnet_carrier_token(ldev) ||
+	     !mixnet_lower_up(ldev))) {
+		mixnet_stat_inc(mdev, fallbacks);
+		mixnet_ev_fallback(mdev, lower);
+		mixnet_lower_unconfirm(mdev, lower, false);
+	}
+	lower->seen_down_count = down;
+}
+
 static void mixnet_hello_process(struct mixnet_dev *mdev, struct sk_buff *skb)
 {
 	struct in6_addr addrs[2 * MIXNET_HELLO_MAX_ADDRS];
@@ -278,6 +298,7 @@ static void mixnet_hello_process(struct mixnet_dev *mdev, struct sk_buff *skb)
 	if (token != mixnet_carrier_token(lower->dev) || !mixnet_lower_up(lower->dev))
 		return;
 
+	mixnet_lower_sync_carrier(mdev, lower);
 	why = mixnet_hello_parse(mdev, skb, &dev_id, &flags, addrs, &naddrs);
 	if (why) {
 		mixnet_hello_bad(mdev, lower, why);
@@ -348,19 +369,11 @@ static void mixnet_hello_process(struct mixnet_dev *mdev, struct sk_buff *skb)
 static void mixnet_lower_tick(struct mixnet_dev *mdev, struct mixnet_lower *lower)
 {
 	struct net_device *ldev = lower->dev;
-	u32 down = atomic_read(&ldev->carrier_down_count);
 	u32 token = mixnet_carrier_token(ldev);
 	bool up = mixnet_lower_up(ldev);
 	unsigned long now = jiffies;
 
-	/* The circuit went dark since the peer was confirmed: traffic fell back. */
-	if (lower->confirmed_token &&
-	    (down != lower->seen_down_count || lower->confirmed_token != token || !up)) {
-		mixnet_stat_inc(mdev, fallbacks);
-		mixnet_ev_fallback(mdev, lower);
-		mixnet_lower_unconfirm(mdev, lower, false);
-	}
-	lower->seen_down_count = down;
+	mixnet_lower_sync_carrier(mdev, lower);
 
 	if (lower->peer_known &&
 	    time_after(now, lower->last_hello_rx +

@@ -15,6 +15,10 @@ PKT=$TOP/build/tests/vm/netdev_pkt
 PING="busybox ping"
 [ -x "$NL" ] && [ -x "$PKT" ] || fail "netdev test helpers are not built (make)"
 
+# wait_until SECS 'CONDITION': wait_for with a shell condition that is
+# evaluated afresh every time (wait_for's arguments are expanded once).
+wait_until() { local _secs=$1; shift; wait_for "$_secs" eval "$1"; }
+
 mac() { ip -n "$1" -j link show "$2" | jq -r '.[0].address'; }
 # mxstat NS FILE: /sys/class/net/mixnet0/mixnet/FILE in NS.
 mxstat() { nsx "$1" cat "/sys/class/net/${3:-mixnet0}/mixnet/$2"; }
@@ -26,7 +30,9 @@ v6() { echo "2001:2::$1"; }
 
 # route_json NS PEER: the route show --json object of PEER on mixnet0.
 route_json() {
-	nsx "$1" "$AGENT" route show dev mixnet0 --json | jq -c --arg p "$2" '.[] | select(.peer == $p)'
+	local out
+	out=$(nsx "$1" "$AGENT" route show dev mixnet0 --json) || fail "route show in $1: $out"
+	echo "$out" | jq -c --arg p "$2" '.[] | select(.peer == $p)'
 }
 # via NS PEER: which path PEER's packets take now.
 via() { route_json "$1" "$2" | jq -r '.via'; }
@@ -44,7 +50,10 @@ hello_tx() { port_json "$1" "$2" | jq -r '.hello_tx'; }
 # port_tx_all NS DEV: every frame handed to DEV (sent or dropped).
 port_tx_all() { echo $(($(ifstat "$1" "$2" tx_packets) + $(ifstat "$1" "$2" tx_dropped))); }
 # optical_to NS PEER N: wait until PEER has N live optical paths.
-optical_to() { wait_for "${4:-10}" test "$(live_optical "$1" "$2")" -ge "$3"; }
+optical_to() {
+	local _ns=$1 _peer=$2 _n=$3
+	wait_until "${4:-10}" 'test "$(live_optical "$_ns" "$_peer")" -ge "$_n"'
+}
 
 mkhost() {	# mkhost I
 	local ns=mxh$1

@@ -160,7 +160,10 @@ static int cmd_hello_recv(char **argv)
 	if (!sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 		return fail(argv[0]);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	n = recv(fd, frame, sizeof(frame), 0);
+	/* Bound while IFACE was down: the first recv reports it; keep waiting. */
+	do
+		n = recv(fd, frame, sizeof(frame), 0);
+	while (n < 0 && errno == ENETDOWN);
 	if (n < 0)
 		return fail("no hello");
 	if ((size_t)n < sizeof(*h) || (size_t)n < sizeof(*h) + h->n_addr4 * 4U + h->n_addr6 * 16U) {

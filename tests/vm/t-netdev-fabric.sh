@@ -78,8 +78,8 @@ f1=$(mxstat mxh1 fallbacks); f2=$(mxstat mxh2 fallbacks)
 "$AGENT" ocs disconnect ocs0 0 --wait > /dev/null || fail "disconnect 0"
 # The data path falls back at once (it reads the carrier); the counter follows.
 assert_eq "$(via mxh1 "$(v4 2)")" electrical "path to $(v4 2) right after the circuit went"
-wait_for 5 test "$(mxstat mxh1 fallbacks)" -eq $((f1 + 1)) || fail "mxh1 fallbacks $(mxstat mxh1 fallbacks), was $f1"
-wait_for 5 test "$(mxstat mxh2 fallbacks)" -eq $((f2 + 1)) || fail "mxh2 fallbacks $(mxstat mxh2 fallbacks), was $f2"
+wait_until 5 'test "$(mxstat mxh1 fallbacks)" -eq $((f1 + 1))' || fail "mxh1 fallbacks $(mxstat mxh1 fallbacks), was $f1"
+wait_until 5 'test "$(mxstat mxh2 fallbacks)" -eq $((f2 + 1))' || fail "mxh2 fallbacks $(mxstat mxh2 fallbacks), was $f2"
 wait $wpid || fail "events after the fallback: $(cat "$ev")"
 grep -q '^fallback ocs0p0$' "$ev" || fail "no fallback event: $(cat "$ev")"
 grep -q "^path_down $(v4 2) ocs0p0$" "$ev" || fail "no path_down event: $(cat "$ev")"
@@ -122,7 +122,7 @@ got=$(jq '.end.sum_received.bytes' /tmp/netdev-stream.json)
 info "iperf3: sent $sent received $got bytes, retransmits $(jq '.end.sum_sent.retransmits' /tmp/netdev-stream.json)"
 assert_ge "$sent" $((20 * 1024 * 1024)) "bytes iperf3 sent"
 assert_ge "$got" $((sent - 4 * 1024 * 1024)) "bytes iperf3 received"
-wait_for 5 test "$(mxstat mxh1 fallbacks)" -eq $((f1 + ROUNDS)) ||
+wait_until 5 'test "$(mxstat mxh1 fallbacks)" -eq $((f1 + ROUNDS))' ||
 	fail "fallbacks during the streams: $(($(mxstat mxh1 fallbacks) - f1)), expected $ROUNDS"
 assert_ge $(($(mxstat mxh1 tx_optical_bytes) - o0)) $((4 * 1024 * 1024)) "optical bytes of the streams"
 assert_ge $(($(mxstat mxh1 tx_electrical_bytes) - e0)) $((4 * 1024 * 1024)) "electrical bytes of the streams"

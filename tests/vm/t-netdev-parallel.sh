@@ -58,7 +58,7 @@ f0=$(mxstat mxh1 fallbacks)
 "$AGENT" ocs disconnect ocs0 1 --wait > /dev/null || fail "disconnect 1"
 assert_eq "$(live_optical mxh1 "$(v4 2)")" 1 "live optical paths after one circuit went"
 assert_eq "$(via mxh1 "$(v4 2)")" optical "path to mxh2 with one circuit left"
-wait_for 5 test "$(mxstat mxh1 fallbacks)" -eq $((f0 + 1)) || fail "fallbacks $(mxstat mxh1 fallbacks), was $f0"
+wait_until 5 'test "$(mxstat mxh1 fallbacks)" -eq $((f0 + 1))' || fail "fallbacks $(mxstat mxh1 fallbacks), was $f0"
 snap
 e0=$(mxstat mxh1 tx_electrical_packets)
 nsx mxh2 "$PKT" udp-recv "$(v4 2)" 7000 $((64 * 20)) 20000 > "$log" &
