@@ -14,6 +14,8 @@ NL=$TOP/build/tests/vm/netdev_nl
 PKT=$TOP/build/tests/vm/netdev_pkt
 PING="busybox ping"
 [ -x "$NL" ] && [ -x "$PKT" ] || fail "netdev test helpers are not built (make)"
+# The guest cannot autoload modules (its usermode modprobe sees the initramfs).
+modprobe -a veth bridge macvlan dummy || fail "modprobe veth bridge macvlan dummy"
 
 # wait_until SECS 'CONDITION': wait_for with a shell condition that is
 # evaluated afresh every time (wait_for's arguments are expanded once).
