@@ -20,6 +20,9 @@
  *       send PACKETS datagrams from each of FLOWS sockets (FLOWS source
  *       ports, so FLOWS distinct flows), paced lightly or at PPS rounds
  *       (one datagram per flow) a second.
+ *   netdev_pkt udp-flood ADDR PORT PPS
+ *       datagrams from 4 flows at about PPS a second until killed, whatever
+ *       send() says (devices and routes come and go under it).
  *   netdev_pkt udp-recv ADDR PORT EXPECTED TIMEOUT_MS
  *       count datagrams until EXPECTED arrived or the time is up; prints
  *       "received N"; exit 0 only when N == EXPECTED.
@@ -333,6 +336,29 @@ static int cmd_udp_send(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_udp_flood(char **argv)
+{
+	long pps = atol(argv[2]), f;
+	struct sockaddr_storage ss;
+	char payload[64] = "mixnet";
+	socklen_t len;
+	int fds[4];
+
+	if (resolve(argv[0], argv[1], &ss, &len) || pps < 1)
+		return 2;
+	for (f = 0; f < 4; f++) {
+		fds[f] = socket(ss.ss_family, SOCK_DGRAM, 0);
+		if (fds[f] < 0)
+			return fail("socket");
+	}
+	for (;;) {
+		for (f = 0; f < 4; f++)
+			sendto(fds[f], payload, sizeof(payload), MSG_DONTWAIT,
+			       (struct sockaddr *)&ss, len);
+		usleep((useconds_t)(4000000 / pps));
+	}
+}
+
 static int cmd_udp_recv(char **argv)
 {
 	long expected = atol(argv[2]), timeout = atol(argv[3]), got = 0;
@@ -380,6 +406,8 @@ int main(int argc, char **argv)
 		return cmd_tcp_send(argc - 2, argv + 2);
 	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "udp-send"))
 		return cmd_udp_send(argc - 2, argv + 2);
+	if (argc == 5 && !strcmp(argv[1], "udp-flood"))
+		return cmd_udp_flood(argv + 2);
 	if (argc == 6 && !strcmp(argv[1], "udp-recv"))
 		return cmd_udp_recv(argv + 2);
 	fprintf(stderr, "usage: netdev_pkt hello IFACE CASE DEV_ID [ADDR...] | "
