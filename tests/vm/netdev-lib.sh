@@ -68,12 +68,16 @@ mkhost() {	# mkhost I
 
 region_setup() {
 	local n=$1 i j p
+	ip link del mxbr 2> /dev/null
 	ip link add mxbr type bridge || fail "bridge"
 	on_exit "ip link del mxbr"
 	ip link set mxbr up
 	for i in $(seq 1 "$n"); do
 		mkhost "$i"
+		# Namespaces die asynchronously: a previous test's pair may linger.
+		ip link del "mxbr$i" 2> /dev/null
 		ip link add "e$i" netns "mxh$i" type veth peer name "mxbr$i" || fail "veth e$i"
+		on_exit "ip link del mxbr$i"
 		ip link set "mxbr$i" master mxbr
 		ip link set "mxbr$i" up
 		ip -n "mxh$i" link set "e$i" master mixnet0 || fail "enslave e$i"
