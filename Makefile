@@ -89,13 +89,13 @@ sparse:
 # running kernel's, or MIXNET_BTF=path); the object runs on any BTF kernel.
 MIXNET_BTF ?= /sys/kernel/btf/vmlinux
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
-	-Ibuild/bpf -Ibpf -Iinclude/uapi
+	-Ibuild/bpf -Ibpf -Iinclude -Iinclude/uapi
 
 bpf: $(BPF_SKEL)
 $(B)/bpf/vmlinux.h:
 	@mkdir -p $(@D)
 	$(BPFTOOL) btf dump file $(MIXNET_BTF) format c > $@.tmp && mv $@.tmp $@
-$(B)/bpf/%.bpf.o: bpf/%.bpf.c $(B)/bpf/vmlinux.h $(wildcard bpf/*.h)
+$(B)/bpf/%.bpf.o: bpf/%.bpf.c $(B)/bpf/vmlinux.h $(wildcard bpf/*.h) include/mixnet_sampler.h
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 $(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@

@@ -8,3 +8,9 @@ TOOLS += $(B)/tools/bench/netdev_blast
 $(B)/tools/bench/netdev_blast: $(B)/obj/tools/bench/netdev_blast.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+PLANNER_BENCH := $(B)/bench/planner-bench
+TOOLS += $(PLANNER_BENCH)
+$(PLANNER_BENCH): $(B)/obj/tools/bench/planner-bench.o $(AGENT_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
