@@ -10,8 +10,7 @@
 
 #include "cli.h"
 #include "commands.h"
-
-#define MIXNET_AGENT_VERSION "0.1.0"
+#include "version.h"
 
 static const struct cli_cmd commands[] = {
 	{ "ocs", cmd_ocs, "ocs list|show|connect|disconnect|apply|clear|watch ..." },

@@ -39,7 +39,6 @@ recv=$(jq '.end.sum_received.bytes' /tmp/ocs-untouched.json)
 retr=$(jq '.end.sum_sent.retransmits' /tmp/ocs-untouched.json)
 info "sent $sent received $recv retransmits $retr"
 [ "$sent" -gt 0 ] || fail "nothing sent"
-assert_eq "$recv" "$sent" "bytes received"
 for p in "ocsa ocs0p0" "ocsb ocs0p1"; do
 	set -- $p
 	for f in ocs/tx_dropped_no_circuit ocs/tx_dropped_switching ocs/tx_dropped_dark \
@@ -52,9 +51,10 @@ assert_eq "$(nsx ocsb cat /sys/class/net/ocs0p1/statistics/rx_packets)" \
 	"$(nsx ocsa cat /sys/class/net/ocs0p0/statistics/tx_packets)" "frames 0->1"
 assert_eq "$(nsx ocsa cat /sys/class/net/ocs0p0/statistics/rx_packets)" \
 	"$(nsx ocsb cat /sys/class/net/ocs0p1/statistics/tx_packets)" "frames 1->0"
-# TCP timers may still fire spuriously on a starved TCG guest (no frame
-# was lost, see above); a handful at most.
-assert_le "$retr" 5 "TCP retransmits on the untouched circuit"
+# iperf3's own received count and TCP retransmits are not asserted: the
+# server stops counting at the end-of-test control message (data still in
+# flight is missed) and RTOs fire spuriously on a starved TCG guest.  The
+# frame counters above are the exact loss measure.
 assert_eq "$(nsx ocsa cat /sys/class/net/ocs0p0/carrier_changes)" "$cc0" "carrier changes of ocs0p0"
 assert_eq "$(nsx ocsb cat /sys/class/net/ocs0p1/carrier_changes)" "$cc1" "carrier changes of ocs0p1"
 exit 0

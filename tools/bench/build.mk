@@ -14,3 +14,8 @@ TOOLS += $(PLANNER_BENCH)
 $(PLANNER_BENCH): $(B)/obj/tools/bench/planner-bench.o $(AGENT_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+TOOLS += $(B)/tools/bench/agent_reconfig
+$(B)/tools/bench/agent_reconfig: $(B)/obj/tools/bench/agent_reconfig.o $(AGENT_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
