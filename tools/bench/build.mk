@@ -3,6 +3,11 @@ TOOLS += $(B)/tools/bench/ocs_apply_lat
 $(B)/tools/bench/ocs_apply_lat: $(B)/obj/tools/bench/ocs_apply_lat.o $(AGENT_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# netdev benchmark (b-netdev.sh)
+TOOLS += $(B)/tools/bench/netdev_blast
+$(B)/tools/bench/netdev_blast: $(B)/obj/tools/bench/netdev_blast.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 PLANNER_BENCH := $(B)/bench/planner-bench
 TOOLS += $(PLANNER_BENCH)

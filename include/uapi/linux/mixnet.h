@@ -177,8 +177,10 @@ struct mixnet_ocs_event {
 #define MIXNET_GENL_VERSION		1
 #define MIXNET_GENL_MCGRP_EVENTS	"events"
 
-/* Discovery hello frames on optical lowers (IEEE local experimental 1). */
-#define MIXNET_ETH_P_HELLO		0x88B5
+/* Optical paths (live circuits) one route may hold; flows hash over them. */
+#define MIXNET_MAX_OPTICAL_PATHS	16
+/* Routes one mixnet device holds (learned and static, default excluded). */
+#define MIXNET_MAX_ROUTES		(1U << 20)
 
 enum mixnet_port_role {
 	MIXNET_ROLE_ELECTRICAL = 0,
@@ -191,23 +193,41 @@ enum mixnet_path_kind {
 };
 
 enum mixnet_path_origin {
-	MIXNET_PATH_STATIC = 0,
-	MIXNET_PATH_LEARNED = 1,
+	MIXNET_PATH_STATIC = 0,		/* set by the agent or the operator */
+	MIXNET_PATH_LEARNED = 1,	/* installed by discovery (hellos) */
 };
 
+/* Which path a route's packets take right now. */
+enum mixnet_route_via {
+	MIXNET_VIA_NONE = 0,		/* dropped: counted in tx_dropped_noroute */
+	MIXNET_VIA_OPTICAL = 1,		/* a live optical path (flows hashed) */
+	MIXNET_VIA_ELECTRICAL = 2,	/* the route's own electrical path */
+	MIXNET_VIA_DEFAULT = 3,		/* the default electrical entry */
+};
+
+/*
+ * Commands.  Requests that change state need CAP_NET_ADMIN (GENL_ADMIN_PERM).
+ * Every request names the mixnet device by MIXNET_A_IFINDEX or
+ * MIXNET_A_IFNAME (dumps of devices and ports may omit it).
+ */
 enum mixnet_cmd {
 	MIXNET_CMD_UNSPEC,
 	MIXNET_CMD_DEV_GET,	/* doit/dumpit: device info and stats */
-	MIXNET_CMD_ROUTE_GET,	/* doit (one peer) / dumpit (all) */
-	MIXNET_CMD_ROUTE_NEW,	/* add; NLM_F_REPLACE replaces, NLM_F_EXCL fails if present */
-	MIXNET_CMD_ROUTE_DEL,
-	MIXNET_CMD_PORT_GET,	/* doit/dumpit: lowers and their roles */
+	MIXNET_CMD_ROUTE_GET,	/* doit (one peer or default) / dumpit (all, with generation) */
+	/*
+	 * Set a route's static paths, creating the entry if needed.  An
+	 * entry that has static paths already is EEXIST unless
+	 * MIXNET_A_FLAGS has MIXNET_F_REPLACE.  Learned paths are kept.
+	 */
+	MIXNET_CMD_ROUTE_NEW,
+	MIXNET_CMD_ROUTE_DEL,	/* delete an entry (static and learned paths) */
+	MIXNET_CMD_PORT_GET,	/* doit (one lower) / dumpit (lowers of one or all devices) */
 	MIXNET_CMD_PORT_SET,	/* set a lower's role */
 	/* notifications on the "events" group */
 	MIXNET_CMD_EV_ROUTE,	/* a route was added, changed or deleted */
-	MIXNET_CMD_EV_PATH_UP,	/* an optical path became usable */
+	MIXNET_CMD_EV_PATH_UP,	/* an optical path was confirmed by a hello */
 	MIXNET_CMD_EV_PATH_DOWN,	/* an optical path stopped being usable */
-	MIXNET_CMD_EV_FALLBACK,	/* a lower lost carrier; routes fell back */
+	MIXNET_CMD_EV_FALLBACK,	/* an optical lower lost carrier; its routes fell back */
 	__MIXNET_CMD_MAX,
 };
 #define MIXNET_CMD_MAX (__MIXNET_CMD_MAX - 1)
@@ -217,26 +237,31 @@ enum mixnet_attr {
 	MIXNET_A_UNSPEC,
 	MIXNET_A_IFINDEX,	/* u32: the mixnet device */
 	MIXNET_A_IFNAME,	/* string: the mixnet device */
-	MIXNET_A_GENERATION,	/* u32: routing table generation (dumps) */
+	MIXNET_A_GENERATION,	/* u32 (output): routing table generation */
 	MIXNET_A_ROUTE,		/* nest: enum mixnet_route_attr */
 	MIXNET_A_PORT,		/* nest: enum mixnet_port_attr */
-	MIXNET_A_STATS,		/* nest: enum mixnet_stats_attr */
-	MIXNET_A_DEV_ID,	/* u64: device identifier carried in hellos */
-	MIXNET_A_NROUTES,	/* u32 */
+	MIXNET_A_STATS,		/* nest (output): enum mixnet_stats_attr */
+	MIXNET_A_DEV_ID,	/* u64 (output): device identifier carried in hellos */
+	MIXNET_A_NROUTES,	/* u32 (output): entries, default excluded */
 	MIXNET_A_PAD,
+	MIXNET_A_FLAGS,		/* u32: MIXNET_F_* */
 	__MIXNET_A_MAX,
 };
 #define MIXNET_A_MAX (__MIXNET_A_MAX - 1)
+
+/* MIXNET_A_FLAGS (generic netlink families take no NLM_F_CREATE/REPLACE). */
+#define MIXNET_F_REPLACE	(1U << 0)	/* ROUTE_NEW: replace existing static paths */
+#define MIXNET_F_ALL		MIXNET_F_REPLACE
 
 enum mixnet_route_attr {
 	MIXNET_RT_A_UNSPEC,
 	MIXNET_RT_A_PEER4,	/* binary 4 bytes (network order) */
 	MIXNET_RT_A_PEER6,	/* binary 16 bytes */
 	MIXNET_RT_A_DEFAULT,	/* flag: the default electrical entry */
-	MIXNET_RT_A_PATHS,	/* nest of MIXNET_RT_A_PATH */
-	MIXNET_RT_A_PATH,	/* nest: enum mixnet_path_attr */
-	MIXNET_RT_A_ACTIVE,	/* u8: enum mixnet_path_kind in use now */
-	MIXNET_RT_A_PAD,
+	MIXNET_RT_A_PATH,	/* nest, repeated: enum mixnet_path_attr */
+	MIXNET_RT_A_VIA,	/* u8 (output): enum mixnet_route_via */
+	MIXNET_RT_A_STATIC,	/* flag (output): the entry holds static paths */
+	MIXNET_RT_A_DELETED,	/* flag (output, EV_ROUTE): the entry is gone */
 	__MIXNET_RT_A_MAX,
 };
 #define MIXNET_RT_A_MAX (__MIXNET_RT_A_MAX - 1)
@@ -246,25 +271,27 @@ enum mixnet_path_attr {
 	MIXNET_PATH_A_KIND,	/* u8: enum mixnet_path_kind */
 	MIXNET_PATH_A_IFINDEX,	/* u32: the lower device */
 	MIXNET_PATH_A_LLADDR,	/* binary ETH_ALEN: next hop / peer MAC */
-	MIXNET_PATH_A_ORIGIN,	/* u8: enum mixnet_path_origin (output) */
-	MIXNET_PATH_A_LIVE,	/* u8: usable now (output) */
-	MIXNET_PATH_A_AGE_MS,	/* u32: since the last hello (learned) */
-	MIXNET_PATH_A_PAD,
+	MIXNET_PATH_A_ORIGIN,	/* u8 (output): enum mixnet_path_origin */
+	MIXNET_PATH_A_LIVE,	/* u8 (output): usable now */
+	MIXNET_PATH_A_AGE_MS,	/* u32 (output, optical): since the last hello confirming it */
 	__MIXNET_PATH_A_MAX,
 };
 #define MIXNET_PATH_A_MAX (__MIXNET_PATH_A_MAX - 1)
 
 enum mixnet_port_attr {
 	MIXNET_PORT_A_UNSPEC,
-	MIXNET_PORT_A_IFINDEX,	/* u32 */
+	MIXNET_PORT_A_IFINDEX,	/* u32: the lower */
 	MIXNET_PORT_A_IFNAME,	/* string (output) */
 	MIXNET_PORT_A_ROLE,	/* u8: enum mixnet_port_role */
 	MIXNET_PORT_A_CARRIER,	/* u8 (output) */
 	MIXNET_PORT_A_LLADDR,	/* binary ETH_ALEN (output) */
-	MIXNET_PORT_A_PEER_DEV_ID,	/* u64: who the last hello came from (output) */
+	MIXNET_PORT_A_PEER_DEV_ID,	/* u64 (output): who the circuit reaches (last hello) */
 	MIXNET_PORT_A_HELLO_TX,	/* u64 (output) */
 	MIXNET_PORT_A_HELLO_RX,	/* u64 (output) */
 	MIXNET_PORT_A_PAD,
+	MIXNET_PORT_A_HELLO_BAD,	/* u64 (output): hellos ignored on this lower */
+	MIXNET_PORT_A_CONFIRMED,	/* u8 (output): peer confirmed in this carrier period */
+	MIXNET_PORT_A_PEER_LLADDR,	/* binary ETH_ALEN (output) */
 	__MIXNET_PORT_A_MAX,
 };
 #define MIXNET_PORT_A_MAX (__MIXNET_PORT_A_MAX - 1)
@@ -279,8 +306,42 @@ enum mixnet_stats_attr {
 	MIXNET_STATS_A_FALLBACKS,
 	MIXNET_STATS_A_HELLO_BAD,
 	MIXNET_STATS_A_PAD,
+	MIXNET_STATS_A_RX_PACKETS,
+	MIXNET_STATS_A_RX_BYTES,
+	MIXNET_STATS_A_TX_DROPPED,		/* other drops: bad header, multicast, lower refused */
 	__MIXNET_STATS_A_MAX,
 };
 #define MIXNET_STATS_A_MAX (__MIXNET_STATS_A_MAX - 1)
+
+/*
+ * Discovery hello, sent on optical lowers to the Ethernet broadcast
+ * address with ethertype MIXNET_ETH_P_HELLO (IEEE 802 local
+ * experimental 1).  Payload, all fields in network byte order:
+ *
+ *   struct mixnet_hello, then n_addr4 IPv4 addresses (4 bytes each),
+ *   then n_addr6 IPv6 addresses (16 bytes each): the fabric addresses
+ *   of the sending mixnet device.
+ *
+ * A receiver rejects a hello whose magic, version, reserved fields or
+ * lengths are wrong, that carries its own dev_id or address, or that
+ * comes from a second sender on a circuit already confirmed for another.
+ */
+#define MIXNET_ETH_P_HELLO		0x88B5
+#define MIXNET_HELLO_MAGIC		0x4d584e48	/* "MXNH" */
+#define MIXNET_HELLO_VERSION		1
+#define MIXNET_HELLO_MAX_ADDRS		8	/* per address family */
+/* The sender has not confirmed a peer on this circuit yet: answer at once. */
+#define MIXNET_HELLO_F_SOLICIT		(1U << 0)
+
+struct mixnet_hello {
+	__be32 magic;		/* MIXNET_HELLO_MAGIC */
+	__u8   version;		/* MIXNET_HELLO_VERSION */
+	__u8   flags;		/* MIXNET_HELLO_F_* */
+	__u8   n_addr4;		/* <= MIXNET_HELLO_MAX_ADDRS */
+	__u8   n_addr6;		/* <= MIXNET_HELLO_MAX_ADDRS */
+	__be64 dev_id;		/* random, chosen when the device is created; never 0 */
+	__be32 seq;		/* per sending lower, for debugging */
+	__be32 reserved;	/* 0 */
+};
 
 #endif /* _UAPI_LINUX_MIXNET_H */
