@@ -4,7 +4,7 @@
 #   missing server (4), hung server at setup (4), corrupt byte (1),
 #   truncated transfer (1), server stopped mid-run (1, timeout), server
 #   killed mid-run (1), second driver (5) without disturbing the first,
-#   --announce without the demand API (6), bad input (2).
+#   --announce with no agent listening (6), bad input (2).
 . "$(dirname "$0")/../lib/assert.sh"
 . "$(dirname "$0")/trafgen-net.sh"
 need_trafgen_env
@@ -61,8 +61,8 @@ kill -CONT "${TG_PID[3]}"
 # it recovers: the half-open control connection was dropped
 run_expect 0 --hosts "$HOSTS" --phases 1 --bytes 64K
 
-# ---- --announce without the demand API (6), before any traffic --------------
-run_expect 6 --hosts "$HOSTS" --announce
+# ---- --announce with no agent listening (6), before any traffic --------------
+run_expect 6 --hosts "$HOSTS" --announce --announce-socket /run/mixnet-no-such-agent.sock
 grep_err "--announce: cannot reach the agent's demand API"
 grep -qE '^ +[0-9]+ ' <<< "$out" && fail "a phase ran despite --announce failing: $out"
 

@@ -7,8 +7,7 @@
  * This is the only place that knows the demand API client; the driver
  * sees just these three calls.  Backend: the client library
  * include/mixnet_demand.h + agent/demand_client.c (mixnet_demand_connect,
- * mixnet_demand_submit, mixnet_demand_close).  Until that library is on
- * main, tg_announce_open fails with -ENOSYS and says so.
+ * mixnet_demand_submit, mixnet_demand_close).
  */
 #ifndef MIXNET_TRAFGEN_ANNOUNCE_H
 #define MIXNET_TRAFGEN_ANNOUNCE_H
