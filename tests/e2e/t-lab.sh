@@ -10,6 +10,8 @@ name=lc
 RUN=/run/mixnet-lab
 lab() { "$LAB" --name $name "$@"; }
 lab down > /dev/null
+T0=$SECONDS
+info() { echo "# [$((SECONDS - T0)) s] $*"; }
 on_exit "$LAB --name $name down"
 modprobe -a veth bridge dummy > /dev/null 2>&1
 
@@ -50,10 +52,8 @@ assert_eq "$?" 4 "status without a lab ($out)"
 out=$(lab down 2>&1) || fail "down without a lab: $out"
 nothing_left "down without a lab"
 
-for round in 1 2; do
-	info "round $round: up"
-	out=$(lab up --hosts 3 --optical 2 --mode static 2>&1) || fail "up (round $round): $out"
-	echo "$out" | grep -q "^h0=198.18.0.1,h1=198.18.0.2,h2=198.18.0.3$" || fail "host list: $out"
+# check_lab: a 3-host static lab as `up` promised it.
+check_lab() {
 	assert_eq "$(lab hosts)" "h0=198.18.0.1,h1=198.18.0.2,h2=198.18.0.3" "hosts"
 	assert_eq "$(lab hosts --json | jq -r '.[1].demand_socket')" "$RUN/$name/h1.demand" "hosts --json"
 	# A second up is refused and harms nothing.
@@ -76,13 +76,23 @@ for round in 1 2; do
 	lab exec h1 mixnet-agent flows show mixnet0 --interval 0 > /dev/null || fail "h1's sampler is not attached"
 	out=$(lab exec h9 true 2>&1)
 	assert_eq "$?" 4 "exec on an unknown host ($out)"
-	info "round $round: down"
+}
+
+for round in 1 2; do
+	info "round $round: up"
+	out=$(lab up --hosts 3 --optical 2 --mode static 2>&1) || fail "up (round $round): $out"
+	info "round $round: up done"
+	echo "$out" | grep -q "^h0=198.18.0.1,h1=198.18.0.2,h2=198.18.0.3$" || fail "host list: $out"
+	[ "$round" = 1 ] && check_lab
+	info "round $round: checked"
 	out=$(lab down 2>&1) || fail "down (round $round): $out"
 	nothing_left "down (round $round)"
+	info "round $round: down"
 done
 
+info "crashes"
 # A crash after each step of up leaves a half-built lab; down removes it.
-for step in ocs hosts agents; do
+for step in hosts agents; do
 	out=$(MIXNET_LAB_CRASH_AFTER=$step lab up --hosts 2 --optical 1 --mode dynamic 2>&1)
 	rc=$?
 	[ $rc != 0 ] || fail "up with a crash after $step succeeded"
@@ -94,13 +104,13 @@ for step in ocs hosts agents; do
 	nothing_left "down after a crash after $step"
 done
 
+info "killed"
 # up killed at a moment nobody chose.
-for delay in 3; do
-	(timeout -s KILL "$delay" "$LAB" --name $name up --hosts 2 --optical 1 > /dev/null 2>&1) 2> /dev/null
-	out=$(lab down 2>&1) || fail "down after up was killed at ${delay}s: $out"
-	nothing_left "down after up was killed at ${delay}s"
-done
+(timeout -s KILL 3 "$LAB" --name $name up --hosts 2 --optical 1 > /dev/null 2>&1) 2> /dev/null
+out=$(lab down 2>&1) || fail "down after up was killed at 3 s: $out"
+nothing_left "down after up was killed at 3 s"
 
+info "failure"
 # A failure inside up removes what it built by itself.
 ip link add "$name-eps" type dummy || fail "dummy"
 out=$(lab up --hosts 2 --optical 1 2>&1)

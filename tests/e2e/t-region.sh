@@ -144,6 +144,7 @@ tg "with the circuits in place"
 assert_eq "$(cat "/sys/class/mixnet_ocs/$OCS/generation")" "$gen" "OCS generation without a controller"
 assert_eq "$(lab status --json | jq '[.hosts[] | select(.agent)] | length')" 4 "host agents alive without the controller"
 # Circuits gone (e.g. a switch outside the agents' control): all electrical, in the kernel.
+# shellcheck disable=SC2034 # used in wait_until's condition
 fb0=$(mx 0 fallbacks)
 "$TOP/agent/mixnet-agent" ocs clear "$OCS" > /dev/null || fail "clear $OCS"
 wait_until 10 '[ "$(mx 0 fallbacks)" -ge $((fb0 + K)) ]' ||
