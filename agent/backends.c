@@ -6,11 +6,7 @@
  *   ocs_backend      <- agent/ocs_client.h  (done)
  *   planner_backend  <- agent/planner.h     (done)
  *   sampler_backend  <- agent/flows.h       (done)
- *   fabric_backend   <- agent/mixnet_nl.h   (open: ROUTE_NEW/ROUTE_GET/PORT_GET, "events")
- *
- * The netlink client is not on main yet, so the host role refuses to
- * start and says so (fabric_backend_open below); nothing here pretends
- * to work.
+ *   fabric_backend   <- agent/mixnet_nl.h   (done: agent/fabric_nl.c)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -367,21 +363,6 @@ fail:
 	free(d);
 	free(b);
 	return rc;
-}
-
-/*
- * Integration point still open: the mixnet netlink client (routes, lowers,
- * discovery events) is not on main yet.  Until it is, the host role does
- * not start.
- */
-static int fabric_backend_open(const struct config *cfg, struct fabric_backend **out,
-			       char *why, size_t whylen)
-{
-	(void)cfg;
-	*out = NULL;
-	snprintf(why, whylen,
-		 "the mixnet netlink client (agent/mixnet_nl.h) is not integrated in this build yet");
-	return -EOPNOTSUPP;
 }
 
 /* ---- the set ----------------------------------------------------------------------------- */

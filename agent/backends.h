@@ -182,6 +182,14 @@ int planner_backend_open(const struct config *cfg, struct planner_backend **out,
 int sampler_backend_open(const struct config *cfg, struct sampler_backend **out, char *why,
 			 size_t whylen);
 
+/*
+ * This host's mixnet device ([agent] device) through generic netlink
+ * (agent/fabric_nl.c): the device and the configured lowers must exist,
+ * in their roles.  0 or -errno with @why; free with ->close() then free().
+ */
+int fabric_backend_open(const struct config *cfg, struct fabric_backend **out, char *why,
+			size_t whylen);
+
 /* The set a daemon runs with; a role's tables must be present. */
 struct daemon_backends {
 	struct ocs_backend *ocs;
