@@ -34,7 +34,12 @@ grep_err "--zipf '11': out of range"
 run_expect 2 --hosts "$HOSTS" --bytes 4Q
 run_expect 2 --hosts "$HOSTS" --bytes 1M --tokens 5 --token-bytes 1
 run_expect 2 --hosts "$HOSTS" --matrix /dev/null
-grep_err "agent/demand_matrix.c"
+grep_err "--matrix /dev/null:1:1: empty matrix"
+printf 'h0,h2,h1,h3\n0,1,1,1\n1,0,1,1\n1,1,0,1\n1,1,1,0\n' > "$TG_LOG.m.csv"
+run_expect 2 --hosts "$HOSTS" --matrix "$TG_LOG.m.csv"
+grep_err "--matrix $TG_LOG.m.csv:1:4: host 'h2' where --hosts has 'h1'"
+run_expect 2 --hosts "$HOSTS" --matrix "$TG_LOG.m.csv" --zipf 2
+grep_err "--matrix and --zipf exclude each other"
 run_expect 2 --hosts "198.18.0.1"
 run_expect 2 --hosts "$HOSTS" --bind 198.18.0.1
 grep_err "run does not take --bind"

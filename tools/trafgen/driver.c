@@ -19,6 +19,7 @@
 
 #include "announce.h"
 #include "driver.h"
+#include "matrix_file.h"
 #include "netio.h"
 #include "wire.h"
 #include "report.h"
@@ -575,6 +576,8 @@ static json_t *config_json(const struct tg_run_opts *o)
 		      "experts_per_host", (int)p->experts_per_host, "seed", (json_int_t)p->seed,
 		      "pause_ms", (int)o->pause_ms, "timeout_ms", (int)o->timeout_ms,
 		      "connect_timeout_ms", (int)o->connect_timeout_ms, "announce", o->announce);
+	if (c)
+		json_object_set_new(c, "matrix_files", tg_matrix_files_json(p));
 	return c;
 }
 
@@ -583,6 +586,13 @@ static void title(const struct tg_run_opts *o, char *buf, size_t len)
 	const struct tg_workload_params *p = &o->wl;
 	char size[96];
 
+	if (p->nmatrices) {
+		snprintf(buf, len, "%s: %u hosts, %u layers x %u, %u matrix file%s (%s%s)%s", TG_PROG,
+			 o->hosts.n, p->layers, o->repeat, p->nmatrices, p->nmatrices > 1 ? "s" : "",
+			 p->matrix_files ? p->matrix_files[0] : "?", p->nmatrices > 1 ? ", ..." : "",
+			 o->announce ? ", announced" : "");
+		return;
+	}
 	if (p->phase_bytes)
 		snprintf(size, sizeof(size), "%" PRIu64 " bytes per phase", p->phase_bytes);
 	else
