@@ -91,6 +91,24 @@ assert_eq "$(jq -c '[.phases[1].pair_stats[] | [.src, .dst, .bytes]]' <<< "$outm
 assert_eq "$(jq -c '[.phases[2].pair_stats[] | [.src, .dst, .bytes]]' <<< "$outm")" "$want" \
 	"phase 2: the first file again"
 
+# Several connections per pair: the same bytes per pair, verified; h0
+# holds 5 data connections to each of the 3 others during the session.
+tg_run --hosts "$HOSTS" "${WL[@]}" --streams 5 --pause 400 --json > "$TG_LOG.streams" &
+drv=$!
+# outgoing data connections of h0 (from its address to the servers' port)
+h0_conns() {
+	ip netns exec "$(tg_host_ns 0)" ss -Htn state established "( dport = :7766 )" |
+		grep -c " $(tg_addr 0):"
+}
+wait_for 10 bash -c "[ \$(ip netns exec $(tg_host_ns 0) ss -Htn state established '( dport = :7766 )' |
+	grep -c ' $(tg_addr 0):') = 15 ]" || fail "h0 has $(h0_conns) data connections, not 15"
+wait $drv || fail "run with --streams 5 failed: $(cat "$TG_LOG.streams")"
+outs=$(cat "$TG_LOG.streams")
+assert_eq "$(jq -r .ok <<< "$outs")" true "--streams ok"
+assert_eq "$(jq .config.streams <<< "$outs")" 5 "streams in the config"
+assert_eq "$(jq -c '[.phases[] as $p | $p.pair_stats[] | [$p.layer, .src, .dst, .bytes]]' <<< "$outs")" \
+	"$got" "per-pair bytes with 5 streams"
+
 # IPv6 fabric addresses work the same (2001:2::/48, the IPv6 benchmarking range).
 for ((i = 0; i < N; i++)); do
 	ip -n "$(tg_host_ns $i)" addr add "2001:2::$((i + 1))/64" dev eth0 nodad

@@ -46,6 +46,8 @@ static const char usage_text[] =
 "run:\n"
 "  --port P              control/data port of hosts given without one (7766)\n"
 "  --repeat N            run the layer sequence N times (1)\n"
+"  --streams N           TCP connections per host pair, 1-16 (1): a pair's bytes\n"
+"                        are spread over them, so it can use parallel circuits\n"
 "  --pause MS            pause before each phase but the first (0)\n"
 "  --timeout SEC         limit per phase (60)\n"
 "  --connect-timeout SEC reaching the servers and connecting them (10)\n"
@@ -74,7 +76,7 @@ static int usage(const char *fmt, ...)
 
 enum {
 	O_HOSTS = 256, O_PORT, O_PHASES, O_BYTES, O_TOKENS, O_TOKEN_BYTES, O_ZIPF, O_DRIFT,
-	O_SHUFFLE, O_EPH, O_SEED, O_MATRIX, O_REPEAT, O_PAUSE, O_TIMEOUT, O_CTIMEOUT,
+	O_SHUFFLE, O_EPH, O_SEED, O_MATRIX, O_REPEAT, O_STREAMS, O_PAUSE, O_TIMEOUT, O_CTIMEOUT,
 	O_ANNOUNCE, O_ANNOUNCE_SOCK, O_NHOSTS, O_PHASE, O_BIND, O_ONCE, O_INJECT, O_HELP,
 };
 
@@ -92,6 +94,7 @@ static const struct option long_opts[] = {
 	{ "seed", required_argument, NULL, O_SEED },
 	{ "matrix", required_argument, NULL, O_MATRIX },
 	{ "repeat", required_argument, NULL, O_REPEAT },
+	{ "streams", required_argument, NULL, O_STREAMS },
 	{ "pause", required_argument, NULL, O_PAUSE },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "connect-timeout", required_argument, NULL, O_CTIMEOUT },
@@ -214,6 +217,11 @@ static int parse_opt(struct cmdline *c, int opt, const char *arg)
 		break;
 	case O_REPEAT:
 		err = cli_parse_u32(arg, 1, 1000000, &c->run.repeat);
+		break;
+	case O_STREAMS:
+		err = cli_parse_u32(arg, 1, TG_MAX_STREAMS, &c->run.streams);
+		if (err)
+			return bad_value(opt, arg, err, "(1-16)");
 		break;
 	case O_PAUSE:
 		err = cli_parse_u32(arg, 0, 3600000, &c->run.pause_ms);
@@ -403,6 +411,7 @@ int main(int argc, char **argv)
 		return usage("unknown command '%s' (serve, run or matrix)", c.cmd);
 	tg_workload_defaults(&c.run.wl);
 	c.run.repeat = 1;
+	c.run.streams = 1;
 	c.run.timeout_ms = 60000;
 	c.run.connect_timeout_ms = 10000;
 	c.run.json = c.mat.json = cli.json;
