@@ -123,3 +123,14 @@ int cli_json_print(json_t *root)
 	fputc('\n', stdout);
 	return fflush(stdout) ? -errno : 0;
 }
+
+int cli_json_finish(json_t *out, int rc)
+{
+	if (!out)
+		return rc;
+	if (rc) {
+		json_decref(out);
+		return rc;
+	}
+	return cli_json_print(out) ? EXIT_FAIL : EXIT_OK;
+}

@@ -58,4 +58,10 @@ int cli_take_global_opts(struct cli *cli, int argc, char **argv);
 /* Print @root (consumed) as one JSON document on stdout. 0 or -errno. */
 int cli_json_print(json_t *root);
 
+/*
+ * The end of a listing built in @out (consumed; NULL: text output): when
+ * @rc is EXIT_OK it is printed (EXIT_FAIL if that fails), else dropped.
+ */
+int cli_json_finish(json_t *out, int rc);
+
 #endif /* MIXNET_CLI_H */
