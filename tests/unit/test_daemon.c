@@ -83,13 +83,6 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static void quiet(void *priv, int level, const char *line)
-{
-	(void)priv;
-	(void)level;
-	(void)line;
-}
-
 static int free_port(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -183,7 +176,7 @@ static void setup(void)
 {
 	fx_mkdtemp(dir);
 	ck_assert_int_eq(fake_kernel_reset(2, 1), 0);
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 }
 
 static void teardown(void)

@@ -50,13 +50,6 @@ static void load_key(int i, const char *name)
 	ck_assert_int_eq(curve_key_read(path, 1, sec[i], why, sizeof(why)), 0);
 }
 
-static void quiet(void *priv, int level, const char *line)
-{
-	(void)priv;
-	(void)level;
-	(void)line;
-}
-
 static void setup(void)
 {
 	fx_mkdtemp(dir);
@@ -64,7 +57,7 @@ static void setup(void)
 	load_key(1, "h1");
 	load_key(2, "h2");
 	load_key(3, "stranger");
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 }
 
 static void teardown(void)

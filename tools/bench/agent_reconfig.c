@@ -73,13 +73,6 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static void quiet(void *priv, int level, const char *line)
-{
-	(void)priv;
-	(void)level;
-	(void)line;
-}
-
 static int free_port(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -200,7 +193,7 @@ int main(int argc, char **argv)
 			MAXH);
 		return 2;
 	}
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	snprintf(dir, sizeof(dir), "/tmp/mixnet-bench.XXXXXX");
 	if (!mkdtemp(dir))
 		die("mkdtemp", errno);
