@@ -100,12 +100,8 @@ static int free_port(void)
 static void agent_config(struct agent *a, const char *file, const char *endpoint, int self,
 			 const char *roles)
 {
-	struct cfg_errors errs;
-	char path[256];
-
 	fx_region_as(dir, file, 2, 1, endpoint, self, roles, 1, NULL);
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	ck_assert_int_eq(config_load(path, 0, &a->cfg, &errs), 0);
+	a->cfg = fx_load(dir, file, 0);
 	snprintf(a->control, sizeof(a->control), "%s", a->cfg->control_socket);
 	snprintf(a->demand, sizeof(a->demand), "%s", a->cfg->demand_socket);
 }

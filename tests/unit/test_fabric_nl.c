@@ -150,13 +150,9 @@ static char dir[64];
 
 static void setup(void)
 {
-	struct cfg_errors errs;
-	char path[128];
-
 	fx_mkdtemp(dir);
 	fx_region(dir, 3, 2, "tcp://127.0.0.1:7400", 0, "host", 0, NULL);
-	snprintf(path, sizeof(path), "%s/region.ini", dir);
-	ck_assert_int_eq(config_load(path, CFG_LOAD_NO_SECRET, &cfg, &errs), 0);
+	cfg = fx_load(dir, "region.ini", CFG_LOAD_NO_SECRET);
 }
 
 static void teardown(void)

@@ -316,15 +316,12 @@ END_TEST
 
 START_TEST(test_members_from_config)
 {
-	struct cfg_errors errs;
 	struct config *cfg;
 	struct tp_member *m;
-	char path[128];
 	uint32_t n;
 
 	fx_region(dir, 3, 2, "tcp://127.0.0.1:7400", 1, "host", 1, NULL);
-	snprintf(path, sizeof(path), "%s/region.ini", dir);
-	ck_assert_int_eq(config_load(path, 0, &cfg, &errs), 0);
+	cfg = fx_load(dir, "region.ini", 0);
 	ck_assert_int_eq(tp_members_from_config(cfg, &m, &n), 0);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_str_eq(m[2].name, "h2");
