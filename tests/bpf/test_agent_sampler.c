@@ -22,22 +22,9 @@
 #include "config.h"
 #include "curve_keys.h"
 #include "flows.h"
+#include "shell.h"
 
 static char run_root[64], pin_root[96], dir[64];
-
-static int shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int shell(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-#define sh(...) ck_assert_msg(shell(__VA_ARGS__) == 0, "command failed")
 
 /*
  * Device "mx0" (198.18.7.1, this host h0) with its veth peer; h1..h3 are

@@ -30,24 +30,11 @@
 #include <linux/bpf.h>
 
 #include "flows.h"
+#include "shell.h"
 
 /* One directory per run (removed by main, even after failed tests), one
  * pin root per test inside it. */
 static char run_root[64], pin_root[96];
-
-static int shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int shell(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-#define sh(...) ck_assert_msg(shell(__VA_ARGS__) == 0, "command failed")
 
 static void write_file(const char *path, const char *s)
 {
