@@ -140,12 +140,9 @@ static void pump(struct rig *r, int timeout_ms)
 		ck_assert_msg(_ok, "timed out waiting for " #cond); \
 	} while (0)
 
-static int server_recv(struct rig *r, uint32_t *member, char *out, size_t cap)
+/* A received message (@rc 0) as a string in @out (freed); else @rc. */
+static int take_msg(int rc, void *buf, size_t len, char *out, size_t cap)
 {
-	void *buf;
-	size_t len;
-	int rc = tp_server_recv(r->srv, member, &buf, &len);
-
 	if (rc)
 		return rc;
 	ck_assert_uint_lt(len, cap);
@@ -155,19 +152,31 @@ static int server_recv(struct rig *r, uint32_t *member, char *out, size_t cap)
 	return 0;
 }
 
+static int server_recv(struct rig *r, uint32_t *member, char *out, size_t cap)
+{
+	void *buf = NULL;
+	size_t len = 0;
+	int rc = tp_server_recv(r->srv, member, &buf, &len);
+
+	return take_msg(rc, buf, len, out, cap);
+}
+
 static int client_recv(struct rig *r, char *out, size_t cap)
 {
-	void *buf;
-	size_t len;
+	void *buf = NULL;
+	size_t len = 0;
 	int rc = tp_client_recv(r->cli, &buf, &len);
 
-	if (rc)
-		return rc;
-	ck_assert_uint_lt(len, cap);
-	memcpy(out, buf, len);
-	out[len] = '\0';
-	free(buf);
-	return 0;
+	return take_msg(rc, buf, len, out, cap);
+}
+
+/* Pump until the server receives a message, which must come without error. */
+static void server_wait(struct rig *r, uint32_t *member, char *out, size_t cap)
+{
+	int rc = -EAGAIN;
+
+	WAIT_FOR(r, (rc = server_recv(r, member, out, cap)) != -EAGAIN);
+	ck_assert_msg(rc == 0, "recv: %s", strerror(-rc));
 }
 
 START_TEST(test_member_talks)
@@ -183,8 +192,7 @@ START_TEST(test_member_talks)
 	WAIT_FOR(&r, tp_client_connected(r.cli));
 	ck_assert_int_eq(r.connected_events, 1);
 	ck_assert_int_eq(tp_client_send(r.cli, "demand", 6), 0);
-	WAIT_FOR(&r, (rc = server_recv(&r, &member, got, sizeof(got))) != -EAGAIN);
-	ck_assert_msg(rc == 0, "recv: %s", strerror(-rc));
+	server_wait(&r, &member, got, sizeof(got));
 	ck_assert_uint_eq(member, 0);		/* h1, as told by ZAP, not by the payload */
 	ck_assert_str_eq(got, "demand");
 	ck_assert(tp_server_member_connected(r.srv, 0));
@@ -237,7 +245,6 @@ START_TEST(test_member_from_wrong_address)
 	struct rig r = { 0 };
 	char got[64];
 	uint32_t member;
-	int rc = -EAGAIN;
 
 	/* h1's key is only valid from 127.0.0.2. */
 	rig_members(&r, "127.0.0.2");
@@ -253,8 +260,7 @@ START_TEST(test_member_from_wrong_address)
 	rig_client(&r, 1, pub[0], "127.0.0.2");
 	WAIT_FOR(&r, tp_client_connected(r.cli));
 	ck_assert_int_eq(tp_client_send(r.cli, "x", 1), 0);
-	WAIT_FOR(&r, (rc = server_recv(&r, &member, got, sizeof(got))) != -EAGAIN);
-	ck_assert_int_eq(rc, 0);
+	server_wait(&r, &member, got, sizeof(got));
 	ck_assert_uint_eq(member, 0);
 	rig_close(&r);
 }
@@ -284,7 +290,6 @@ START_TEST(test_controller_restart)
 	struct rig r = { 0 };
 	char endpoint[CFG_ENDPOINT_MAX], got[64];
 	uint32_t member;
-	int rc = -EAGAIN;
 
 	rig_members(&r, "127.0.0.1");
 	rig_server(&r, "tcp://127.0.0.1:*", sec[0]);
@@ -306,8 +311,7 @@ START_TEST(test_controller_restart)
 	WAIT_FOR(&r, tp_client_connected(r.cli));
 	ck_assert_int_eq(r.connected_events, 2);
 	ck_assert_int_eq(tp_client_send(r.cli, "again", 5), 0);
-	WAIT_FOR(&r, (rc = server_recv(&r, &member, got, sizeof(got))) != -EAGAIN);
-	ck_assert_int_eq(rc, 0);
+	server_wait(&r, &member, got, sizeof(got));
 	ck_assert_uint_eq(member, 1);
 	ck_assert_str_eq(got, "again");
 	rig_close(&r);
