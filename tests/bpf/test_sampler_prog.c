@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "../lib/check_run.h"
 #include "flows.h"
 #include "mixnet_sampler.h"
 #include "pktbuild.h"
@@ -691,11 +692,5 @@ static Suite *sampler_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sampler_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(sampler_suite());
 }

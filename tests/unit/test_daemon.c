@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/check_run.h"
 #include "../lib/fake_kernel.h"
 #include "agent_fixture.h"
 #include "control.h"
@@ -400,11 +401,5 @@ static Suite *daemon_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(daemon_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(daemon_suite());
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "agent_fixture.h"
 #include "config.h"
 #include "fabric_nl.h"
@@ -293,11 +294,5 @@ static Suite *fabric_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fabric_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(fabric_suite());
 }

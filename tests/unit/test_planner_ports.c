@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "planner.h"
 
 #define MAXN 8
@@ -487,11 +488,5 @@ static Suite *ports_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ports_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(ports_suite());
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "agent_fixture.h"
 #include "config.h"
 #include "controller.h"
@@ -1357,11 +1358,5 @@ static Suite *region_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(region_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(region_suite());
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "../lib/check_run.h"
 #include "sim_fabric.h"
 #include "sim_net.h"
 
@@ -193,11 +194,5 @@ static Suite *closed_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(closed_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(closed_suite());
 }

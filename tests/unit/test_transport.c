@@ -14,6 +14,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "../lib/check_run.h"
 #include "agent_fixture.h"
 #include "log.h"
 #include "transport.h"
@@ -377,11 +378,5 @@ static Suite *transport_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(transport_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(transport_suite());
 }
