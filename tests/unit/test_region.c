@@ -614,6 +614,14 @@ static uint32_t bits(uint32_t m)
 	return (uint32_t)__builtin_popcount(m);
 }
 
+/* Demand on h0<->h2 and h1<->h3 only (@bytes each). */
+static void cross_demand(struct world *w, uint64_t bytes)
+{
+	clear_rows(w);
+	set_pair(w, 0, 2, bytes);
+	set_pair(w, 1, 3, bytes);
+}
+
 /* Hosts up, circuits serving h0<->h1 and h2<->h3 (@bytes each) set up and in use. */
 static void serve_two_pairs(struct world *w, uint64_t bytes)
 {
@@ -649,9 +657,7 @@ static void assert_kept_not_drained(struct world *w)
 static void move_skew(struct world *w, uint64_t rest)
 {
 	w->nremoved = 0;
-	clear_rows(w);
-	set_pair(w, 0, 2, 9000000);
-	set_pair(w, 1, 3, 9000000);
+	cross_demand(w, 9000000);
 	set_pair(w, 0, 1, rest);
 	epoch(w);
 	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
@@ -787,9 +793,7 @@ START_TEST(test_hysteresis)
 	json_decref(st);
 
 	/* A big shift clears the margin. */
-	clear_rows(w);
-	set_pair(w, 0, 2, 9000000);
-	set_pair(w, 1, 3, 9000000);
+	cross_demand(w, 9000000);
 	epoch(w);
 	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
 	ocs_done(w);
@@ -864,9 +868,7 @@ START_TEST(test_drain_timeout)
 	struct world *w = world_new(4, 1, NULL);
 
 	serve_two_pairs(w, 1000);
-	clear_rows(w);
-	set_pair(w, 0, 2, 1000);
-	set_pair(w, 1, 3, 1000);
+	cross_demand(w, 1000);
 	/* h3 stops answering (messages to it vanish, it still looks connected). */
 	w->up[3] = false;
 	epoch(w);
@@ -904,8 +906,7 @@ START_TEST(test_slow_drain_ack_times_out)
 	/* h2's agent is gone but its connection is not (messages to it are lost). */
 	h2 = w->ha[2];
 	w->ha[2] = NULL;
-	set_pair(w, 0, 2, 1000);
-	set_pair(w, 1, 3, 1000);
+	cross_demand(w, 1000);
 	epoch(w);
 	ck_assert_int_eq(controller_phase(w->ctl), CTL_DRAIN);
 	advance(w, w->cfg->drain_timeout_ms - 1);
@@ -966,9 +967,7 @@ START_TEST(test_stale_generation_aborts)
 	w->xc[2] = -1;
 	w->xc[3] = -1;
 	w->gen++;
-	clear_rows(w);
-	set_pair(w, 0, 2, 1000);
-	set_pair(w, 1, 3, 1000);
+	cross_demand(w, 1000);
 	epoch(w);
 	/*
 	 * APPLY failed with ESTALE: abort, restore the plan in force on the
