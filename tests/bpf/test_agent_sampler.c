@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/check_run.h"
 #include "backends.h"
 #include "config.h"
 #include "curve_keys.h"
@@ -193,8 +194,7 @@ int main(void)
 {
 	Suite *su = suite_create("agent_sampler");
 	TCase *tc = tcase_create("veth");
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	snprintf(run_root, sizeof(run_root), "/sys/fs/bpf/mixnet-agent-test-%d", getpid());
 	if (mkdir(run_root, 0755)) {
@@ -207,10 +207,7 @@ int main(void)
 	tcase_add_test(tc, test_restart_keeps_sampler);
 	tcase_add_test(tc, test_no_device);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = check_run(su);
 	shell("rm -rf %s", run_root);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

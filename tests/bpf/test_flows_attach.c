@@ -29,6 +29,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "../lib/check_run.h"
 #include "flows.h"
 #include "shell.h"
 
@@ -835,17 +836,14 @@ static Suite *attach_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(attach_suite());
-	int failed;
+	int rc;
 
 	snprintf(run_root, sizeof(run_root), "/sys/fs/bpf/mixnet-test-%d", getpid());
 	if (mkdir(run_root, 0755)) {
 		perror(run_root);
 		return EXIT_FAILURE;
 	}
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = check_run(attach_suite());
 	shell("rm -rf %s", run_root);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }
