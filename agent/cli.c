@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Shared command-line helpers of mixnet-agent (see cli.h). */
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +94,23 @@ int cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	if (!err)
 		*out = (uint32_t)v;
 	return err;
+}
+
+int cli_parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || errno || !isfinite(v))
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
 }
 
 int cli_take_global_opts(struct cli *cli, int argc, char **argv)

@@ -11,7 +11,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,23 +215,6 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-static int parse_double(const char *s, double min, double max, double *out)
-{
-	char *end;
-	double v;
-
-	if (!*s || isspace((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (*end || errno || !isfinite(v))
-		return -EINVAL;
-	if (v < min || v > max)
-		return -ERANGE;
-	*out = v;
-	return 0;
-}
-
 /*
  * "tcp://A.B.C.D:PORT" or "tcp://[IPV6]:PORT": an address both the
  * controller can bind and hosts can connect to (no wildcard, no names).
@@ -374,7 +356,7 @@ static void double_key(struct parse *p, const char *key, const char *v, double m
 		       bool max_open, double *out)
 {
 	double d;
-	int err = parse_double(v, min, max, &d);
+	int err = cli_parse_double(v, min, max, &d);
 
 	if (!err && max_open && d >= max)
 		err = -ERANGE;
