@@ -60,20 +60,32 @@ static uint64_t now_ns(void)
 
 /* ---- controller side glue ------------------------------------------------------------- */
 
+/*
+ * @m as a frame to send (*buf malloc'ed); one that does not encode is
+ * logged for @side ("controller", "host"), naming host @to if given.
+ */
+static int encode_msg(const struct mnp_msg *m, const char *side, const char *to, void **buf,
+		      size_t *len)
+{
+	struct mnp_err err;
+	int rc = mnp_encode(m, buf, len, &err);
+
+	if (rc)
+		log_err("%s: cannot encode %s%s%s: %s", side, mnp_type_name(m->type),
+			to ? " for " : "", to ? to : "", err.msg);
+	return rc;
+}
+
 static int ctl_send(void *priv, uint32_t h, const struct mnp_msg *m)
 {
 	struct daemon *d = priv;
-	struct mnp_err err;
 	void *buf;
 	size_t len;
 	int rc;
 
-	rc = mnp_encode(m, &buf, &len, &err);
-	if (rc) {
-		log_err("controller: cannot encode %s for %s: %s", mnp_type_name(m->type),
-			d->cfg->hosts[h].name, err.msg);
+	rc = encode_msg(m, "controller", d->cfg->hosts[h].name, &buf, &len);
+	if (rc)
 		return rc;
-	}
 	rc = tp_server_send(d->srv, h, buf, len);
 	free(buf);
 	return rc;
@@ -135,16 +147,13 @@ static void ctl_readable(struct daemon *d)
 static int host_send(void *priv, const struct mnp_msg *m)
 {
 	struct daemon *d = priv;
-	struct mnp_err err;
 	void *buf;
 	size_t len;
 	int rc;
 
-	rc = mnp_encode(m, &buf, &len, &err);
-	if (rc) {
-		log_err("host: cannot encode %s: %s", mnp_type_name(m->type), err.msg);
+	rc = encode_msg(m, "host", NULL, &buf, &len);
+	if (rc)
 		return rc;
-	}
 	rc = tp_client_send(d->cli, buf, len);
 	free(buf);
 	return rc;

@@ -313,16 +313,22 @@ static int fab_set_route(void *priv, const struct fabric_route *r)
 	return rc;
 }
 
+/* The device's ports (into f->ports) and its routing table now (*routes malloc'ed). */
+static int read_ports_routes(struct fabric_dev *f, struct mixnet_nl_route **routes,
+			     size_t *nroutes)
+{
+	int rc = read_ports(f);
+
+	return rc ? rc : mixnet_nl_route_list(f->nl, f->ifindex, routes, nroutes);
+}
+
 static int fab_read_lowers(void *priv, struct fabric_lower *out, uint32_t max)
 {
 	struct fabric_dev *f = priv;
 	struct mixnet_nl_route *routes = NULL;
 	size_t nroutes = 0;
-	int rc;
+	int rc = read_ports_routes(f, &routes, &nroutes);
 
-	rc = read_ports(f);
-	if (!rc)
-		rc = mixnet_nl_route_list(f->nl, f->ifindex, &routes, &nroutes);
 	if (!rc)
 		rc = fabric_lowers_fill(f->cfg, f->ports, f->nports, routes, nroutes, out, max);
 	free(routes);
@@ -334,11 +340,8 @@ static int fab_read_paths(void *priv, struct fabric_path *out, uint32_t max)
 	struct fabric_dev *f = priv;
 	struct mixnet_nl_route *routes = NULL;
 	size_t nroutes = 0;
-	int rc;
+	int rc = read_ports_routes(f, &routes, &nroutes);
 
-	rc = read_ports(f);
-	if (!rc)
-		rc = mixnet_nl_route_list(f->nl, f->ifindex, &routes, &nroutes);
 	if (!rc)
 		rc = fabric_paths_fill(f->ports, f->nports, routes, nroutes, out, max);
 	free(routes);

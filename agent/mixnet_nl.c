@@ -308,17 +308,29 @@ static int parse_port_nest(const struct nlattr *nest, struct mixnet_nl_port *p)
 	return err;
 }
 
+/*
+ * The attributes every per-device message starts with: the mixnet
+ * device's ifindex (required) and name (optional).
+ */
+static int parse_dev_head(const struct nlmsghdr *nlh, const struct nlattr **tb,
+			  uint32_t *ifindex, char *name, size_t namelen)
+{
+	int err = parse_genl(nlh, tb, MIXNET_A_MAX);
+
+	if (!err)
+		err = get_u32(tb[MIXNET_A_IFINDEX], ifindex);
+	if (!err)
+		err = OPT(get_str, tb[MIXNET_A_IFNAME], name, namelen);
+	return err;
+}
+
 int mixnet_nl_parse_port(const struct nlmsghdr *nlh, struct mixnet_nl_port *out)
 {
 	const struct nlattr *tb[MIXNET_A_MAX + 1];
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = parse_genl(nlh, tb, MIXNET_A_MAX);
-	if (!err)
-		err = get_u32(tb[MIXNET_A_IFINDEX], &out->dev_ifindex);
-	if (!err)
-		err = OPT(get_str, tb[MIXNET_A_IFNAME], out->dev_name, sizeof(out->dev_name));
+	err = parse_dev_head(nlh, tb, &out->dev_ifindex, out->dev_name, sizeof(out->dev_name));
 	if (!err)
 		err = tb[MIXNET_A_PORT] ? parse_port_nest(tb[MIXNET_A_PORT], out) : -EPROTO;
 	return err;
@@ -357,11 +369,7 @@ int mixnet_nl_parse_dev(const struct nlmsghdr *nlh, struct mixnet_nl_dev *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = parse_genl(nlh, tb, MIXNET_A_MAX);
-	if (!err)
-		err = get_u32(tb[MIXNET_A_IFINDEX], &out->ifindex);
-	if (!err)
-		err = OPT(get_str, tb[MIXNET_A_IFNAME], out->name, sizeof(out->name));
+	err = parse_dev_head(nlh, tb, &out->ifindex, out->name, sizeof(out->name));
 	if (!err)
 		err = OPT(get_u64, tb[MIXNET_A_DEV_ID], &out->dev_id);
 	if (!err)
@@ -380,15 +388,10 @@ int mixnet_nl_parse_event(const struct nlmsghdr *nlh, struct mixnet_nl_event *ou
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = parse_genl(nlh, tb, MIXNET_A_MAX);
+	err = parse_dev_head(nlh, tb, &out->ifindex, out->name, sizeof(out->name));
 	if (err)
 		return err;
 	out->cmd = g->cmd;
-	err = get_u32(tb[MIXNET_A_IFINDEX], &out->ifindex);
-	if (!err)
-		err = OPT(get_str, tb[MIXNET_A_IFNAME], out->name, sizeof(out->name));
-	if (err)
-		return err;
 	switch (out->cmd) {
 	case MIXNET_CMD_EV_ROUTE:
 	case MIXNET_CMD_EV_PATH_UP:

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "agent_fixture.h"
 #include "config.h"
 #include "controller.h"
@@ -541,8 +542,6 @@ static void clear_rows(struct world *w)
 static struct world *world_new(uint32_t n, uint32_t alpha, const char *extra)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct cfg_errors errs;
-	char path[128];
 	uint32_t h, i;
 
 	ck_assert_ptr_nonnull(w);
@@ -552,12 +551,7 @@ static struct world *world_new(uint32_t n, uint32_t alpha, const char *extra)
 	w->now = 1000 * MS;
 	fx_mkdtemp(w->dir);
 	fx_region(w->dir, n, alpha, "tcp://127.0.0.1:7400", 0, "host, controller", 0, extra);
-	snprintf(path, sizeof(path), "%s/region.ini", w->dir);
-	if (config_load(path, 0, &w->cfg, &errs)) {
-		for (i = 0; i < errs.count && i < CFG_MAX_ERRORS; i++)
-			fprintf(stderr, "%s\n", errs.msg[i]);
-		ck_abort_msg("fixture config does not load");
-	}
+	w->cfg = fx_load(w->dir, "region.ini", 0);
 	for (i = 0; i < NPORTS; i++)
 		w->xc[i] = -1;
 	for (i = 0; i < n * alpha; i++)
@@ -618,6 +612,62 @@ static uint32_t circuits_between(struct world *w, uint32_t a, uint32_t b)
 static uint32_t bits(uint32_t m)
 {
 	return (uint32_t)__builtin_popcount(m);
+}
+
+/* Demand on h0<->h2 and h1<->h3 only (@bytes each). */
+static void cross_demand(struct world *w, uint64_t bytes)
+{
+	clear_rows(w);
+	set_pair(w, 0, 2, bytes);
+	set_pair(w, 1, 3, bytes);
+}
+
+/* Hosts up, circuits serving h0<->h1 and h2<->h3 (@bytes each) set up and in use. */
+static void serve_two_pairs(struct world *w, uint64_t bytes)
+{
+	bring_up(w);
+	set_pair(w, 0, 1, bytes);
+	set_pair(w, 2, 3, bytes);
+	epoch(w);
+	ocs_done(w);
+}
+
+/* Circuits h0<->h1 that survived the last plan were never taken out of a route. */
+static void assert_kept_not_drained(struct world *w)
+{
+	uint32_t x, y;
+	int i;
+
+	for (x = 0; x < w->alpha; x++)
+		for (y = 0; y < w->alpha; y++) {
+			if (!has_circuit(w, 0, x, 1, y))
+				continue;
+			for (i = 0; i < w->nremoved; i++) {
+				ck_assert(!(w->removed[i].host == 0 && w->removed[i].nic == (int)x));
+				ck_assert(!(w->removed[i].host == 1 && w->removed[i].nic == (int)y));
+			}
+		}
+}
+
+/*
+ * The skew moves from h0<->h1, h2<->h3 to h0<->h2 and h1<->h3, with
+ * @rest bytes left on h0<->h1: the new circuits come, h2<->h3's go, and
+ * some h0<->h1 circuits stay, without being drained.
+ */
+static void move_skew(struct world *w, uint64_t rest)
+{
+	w->nremoved = 0;
+	cross_demand(w, 9000000);
+	set_pair(w, 0, 1, rest);
+	epoch(w);
+	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
+	ocs_done(w);
+	ck_assert_uint_ge(circuits_between(w, 0, 2), 1);
+	ck_assert_uint_ge(circuits_between(w, 1, 3), 1);
+	ck_assert_uint_ge(circuits_between(w, 0, 1), 1);
+	ck_assert_uint_eq(circuits_between(w, 2, 3), 0);
+	ck_assert_uint_gt(controller_last(w->ctl)->kept, 0);
+	assert_kept_not_drained(w);
 }
 
 /* ---- tests ---------------------------------------------------------------------------- */
@@ -699,46 +749,17 @@ START_TEST(test_skew_moves_untouched_kept)
 {
 	struct world *w = world_new(4, 3, NULL);
 	uint64_t plan1;
-	uint32_t x, y;
-	int i;
 
-	bring_up(w);
-	set_pair(w, 0, 1, 9000000);
-	set_pair(w, 2, 3, 9000000);
-	epoch(w);
-	ocs_done(w);
+	serve_two_pairs(w, 9000000);
 	plan1 = controller_plan_id(w->ctl);
-	w->nremoved = 0;
 
 	/* The skew moves: h0<->h2 and h1<->h3 now, h0<->h1 still some. */
-	clear_rows(w);
-	set_pair(w, 0, 2, 9000000);
-	set_pair(w, 1, 3, 9000000);
-	set_pair(w, 0, 1, 3000000);
-	epoch(w);
-	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
-	ocs_done(w);
+	move_skew(w, 3000000);
 	ck_assert_int_eq(controller_phase(w->ctl), CTL_IDLE);
 	ck_assert_uint_gt(controller_plan_id(w->ctl), plan1);
-	ck_assert_uint_ge(circuits_between(w, 0, 2), 1);
-	ck_assert_uint_ge(circuits_between(w, 1, 3), 1);
-	ck_assert_uint_ge(circuits_between(w, 0, 1), 1);
-	ck_assert_uint_eq(circuits_between(w, 2, 3), 0);
 	ck_assert_uint_eq(w->fab[2].mask[3], 0);	/* gone circuit no longer routed */
 	ck_assert_uint_ge(bits(w->fab[0].mask[2]), 1);
-	ck_assert_uint_gt(controller_last(w->ctl)->kept, 0);
 	ck_assert_uint_gt(controller_last(w->ctl)->removed, 0);
-
-	/* Untouched circuits were never taken out of a route. */
-	for (x = 0; x < 3; x++)
-		for (y = 0; y < 3; y++) {
-			if (!has_circuit(w, 0, x, 1, y))
-				continue;
-			for (i = 0; i < w->nremoved; i++) {
-				ck_assert(!(w->removed[i].host == 0 && w->removed[i].nic == (int)x));
-				ck_assert(!(w->removed[i].host == 1 && w->removed[i].nic == (int)y));
-			}
-		}
 	ck_assert_int_gt(w->nremoved, 0);	/* the changed ones were drained */
 	world_free(w);
 }
@@ -772,9 +793,7 @@ START_TEST(test_hysteresis)
 	json_decref(st);
 
 	/* A big shift clears the margin. */
-	clear_rows(w);
-	set_pair(w, 0, 2, 9000000);
-	set_pair(w, 1, 3, 9000000);
+	cross_demand(w, 9000000);
 	epoch(w);
 	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
 	ocs_done(w);
@@ -848,15 +867,9 @@ START_TEST(test_drain_timeout)
 {
 	struct world *w = world_new(4, 1, NULL);
 
-	bring_up(w);
-	set_pair(w, 0, 1, 1000);
-	set_pair(w, 2, 3, 1000);
+	serve_two_pairs(w, 1000);
+	cross_demand(w, 1000);
 	/* h3 stops answering (messages to it vanish, it still looks connected). */
-	epoch(w);
-	ocs_done(w);
-	clear_rows(w);
-	set_pair(w, 0, 2, 1000);
-	set_pair(w, 1, 3, 1000);
 	w->up[3] = false;
 	epoch(w);
 	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
@@ -893,8 +906,7 @@ START_TEST(test_slow_drain_ack_times_out)
 	/* h2's agent is gone but its connection is not (messages to it are lost). */
 	h2 = w->ha[2];
 	w->ha[2] = NULL;
-	set_pair(w, 0, 2, 1000);
-	set_pair(w, 1, 3, 1000);
+	cross_demand(w, 1000);
 	epoch(w);
 	ck_assert_int_eq(controller_phase(w->ctl), CTL_DRAIN);
 	advance(w, w->cfg->drain_timeout_ms - 1);
@@ -926,11 +938,7 @@ START_TEST(test_miswired_circuit_not_used)
 	/* h0's and h3's receive fibres are swapped at the patch panel. */
 	w->wire_rx[0] = 3;
 	w->wire_rx[3] = 0;
-	bring_up(w);
-	set_pair(w, 0, 1, 1000);
-	set_pair(w, 2, 3, 1000);
-	epoch(w);
-	ocs_done(w);
+	serve_two_pairs(w, 1000);
 	/* Discovery never shows the expected peers: hosts give up at the timeout. */
 	ck_assert_int_eq(controller_phase(w->ctl), CTL_CONFIRM);
 	advance(w, w->cfg->confirm_timeout_ms);
@@ -952,20 +960,14 @@ START_TEST(test_stale_generation_aborts)
 {
 	struct world *w = world_new(4, 1, NULL);
 
-	bring_up(w);
-	set_pair(w, 0, 1, 1000);
-	set_pair(w, 2, 3, 1000);
-	epoch(w);
-	ocs_done(w);
+	serve_two_pairs(w, 1000);
 	ck_assert_uint_eq(bits(w->fab[0].mask[1]), 1);
 
 	/* Someone else changes the OCS (an operator's `ocs apply`). */
 	w->xc[2] = -1;
 	w->xc[3] = -1;
 	w->gen++;
-	clear_rows(w);
-	set_pair(w, 0, 2, 1000);
-	set_pair(w, 1, 3, 1000);
+	cross_demand(w, 1000);
 	epoch(w);
 	/*
 	 * APPLY failed with ESTALE: abort, restore the plan in force on the
@@ -1069,11 +1071,7 @@ START_TEST(test_controller_restart_keeps_circuits)
 	uint32_t n;
 	const bool *ok;
 
-	bring_up(w);
-	set_pair(w, 0, 1, 1000);
-	set_pair(w, 2, 3, 1000);
-	epoch(w);
-	ocs_done(w);
+	serve_two_pairs(w, 1000);
 	old_plan = controller_plan_id(w->ctl);
 	for (h = 0; h < 4; h++)
 		calls[h] = w->fab[h].set_calls;
@@ -1117,11 +1115,7 @@ START_TEST(test_host_restart_reads_back)
 	int calls, removed;
 	json_t *st;
 
-	bring_up(w);
-	set_pair(w, 0, 1, 1000);
-	set_pair(w, 2, 3, 1000);
-	epoch(w);
-	ocs_done(w);
+	serve_two_pairs(w, 1000);
 	calls = w->fab[1].set_calls;
 	removed = w->nremoved;
 
@@ -1177,26 +1171,18 @@ END_TEST
 /* The real planner behind the adapter: circuits follow the skew, established ones stay. */
 START_TEST(test_real_planner)
 {
+	struct config *cfg;
 	struct world *w;
-	char why[128];
-	uint32_t x, y;
-	int i;
+	char d[64], why[128];
 
+	/* The adapter is built from the region file the world writes. */
 	W = NULL;
-	{
-		/* The adapter is built from the region file the world writes. */
-		struct config *cfg;
-		struct cfg_errors errs;
-		char d[64], path[128];
-
-		fx_mkdtemp(d);
-		fx_region(d, 4, 3, "tcp://127.0.0.1:7400", 0, "host, controller", 0, NULL);
-		snprintf(path, sizeof(path), "%s/region.ini", d);
-		ck_assert_int_eq(config_load(path, 0, &cfg, &errs), 0);
-		ck_assert_int_eq(planner_backend_open(cfg, &real_planner, why, sizeof(why)), 0);
-		config_free(cfg);
-		fx_rmtree(d);
-	}
+	fx_mkdtemp(d);
+	fx_region(d, 4, 3, "tcp://127.0.0.1:7400", 0, "host, controller", 0, NULL);
+	cfg = fx_load(d, "region.ini", 0);
+	ck_assert_int_eq(planner_backend_open(cfg, &real_planner, why, sizeof(why)), 0);
+	config_free(cfg);
+	fx_rmtree(d);
 	w = world_new(4, 3, NULL);
 	bring_up(w);
 	set_pair(w, 0, 1, 9000000);
@@ -1208,30 +1194,8 @@ START_TEST(test_real_planner)
 	ck_assert_uint_eq(circuits_between(w, 2, 3), 3);
 	ck_assert_uint_eq(bits(w->fab[0].mask[1]), 3);
 
-	/* The skew moves: h0-h2 and h1-h3 heavy, h0-h1 still some. */
-	w->nremoved = 0;
-	clear_rows(w);
-	set_pair(w, 0, 2, 9000000);
-	set_pair(w, 1, 3, 9000000);
-	set_pair(w, 0, 1, 2000000);
-	epoch(w);
-	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
-	ocs_done(w);
-	ck_assert_uint_ge(circuits_between(w, 0, 2), 1);
-	ck_assert_uint_ge(circuits_between(w, 1, 3), 1);
-	ck_assert_uint_ge(circuits_between(w, 0, 1), 1);
-	ck_assert_uint_eq(circuits_between(w, 2, 3), 0);
-	ck_assert_uint_gt(controller_last(w->ctl)->kept, 0);
-	/* What the planner kept was never drained. */
-	for (x = 0; x < 3; x++)
-		for (y = 0; y < 3; y++) {
-			if (!has_circuit(w, 0, x, 1, y))
-				continue;
-			for (i = 0; i < w->nremoved; i++) {
-				ck_assert(!(w->removed[i].host == 0 && w->removed[i].nic == (int)x));
-				ck_assert(!(w->removed[i].host == 1 && w->removed[i].nic == (int)y));
-			}
-		}
+	/* The skew moves: what the planner kept was never drained. */
+	move_skew(w, 2000000);
 	world_free(w);
 	real_planner->close(real_planner->priv);
 	free(real_planner);
@@ -1393,11 +1357,5 @@ static Suite *region_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(region_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(region_suite());
 }
