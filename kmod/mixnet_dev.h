@@ -135,8 +135,8 @@ struct mixnet_dev {
 	struct rhashtable routes;	/* peer -> struct mixnet_route, RCU lookups */
 	struct list_head route_list;	/* every route, for control-plane walks */
 	struct mixnet_route __rcu *default_rt;
-	u32 nroutes;
-	u32 generation;			/* bumped by every change to the set of paths */
+	u32 nroutes;			/* lock to change, READ_ONCE */
+	u32 generation;			/* bumped by every change to the set of paths; lock, READ_ONCE */
 
 	struct mixnet_pcpu_stats __percpu *stats;
 

@@ -64,6 +64,12 @@ struct mixnet_route *mixnet_rt_find(struct mixnet_dev *mdev, const struct in6_ad
 	return rhashtable_lookup_fast(&mdev->routes, peer, mixnet_rt_params);
 }
 
+/* Dumps, sysfs and netlink read the generation without the lock. */
+static void rt_changed(struct mixnet_dev *mdev)
+{
+	WRITE_ONCE(mdev->generation, mdev->generation + 1);
+}
+
 static void rt_publish(struct mixnet_dev *mdev, struct mixnet_route *rt,
 		       struct mixnet_pathset *ps)
 {
@@ -72,7 +78,7 @@ static void rt_publish(struct mixnet_dev *mdev, struct mixnet_route *rt,
 	old = rcu_replace_pointer(rt->paths, ps, lockdep_is_held(&mdev->lock));
 	if (old)
 		kfree_rcu(old, rcu);
-	mdev->generation++;
+	rt_changed(mdev);
 }
 
 static int rt_insert(struct mixnet_dev *mdev, struct mixnet_route *rt)
@@ -88,7 +94,7 @@ static int rt_insert(struct mixnet_dev *mdev, struct mixnet_route *rt)
 		list_add_tail(&rt->list, &mdev->route_list);
 		WRITE_ONCE(mdev->nroutes, mdev->nroutes + 1);
 	}
-	mdev->generation++;
+	rt_changed(mdev);
 	return 0;
 }
 
@@ -102,7 +108,7 @@ static void rt_unlink(struct mixnet_dev *mdev, struct mixnet_route *rt)
 		list_del(&rt->list);
 		WRITE_ONCE(mdev->nroutes, mdev->nroutes - 1);
 	}
-	mdev->generation++;
+	rt_changed(mdev);
 	call_rcu(&rt->rcu, rt_free_rcu);
 }
 
@@ -438,7 +444,7 @@ int mixnet_rt_confirm(struct mixnet_dev *mdev, struct mixnet_lower *lower,
 		}
 		list_add_tail(&rt->list, &mdev->route_list);
 		WRITE_ONCE(mdev->nroutes, mdev->nroutes + 1);
-		mdev->generation++;
+		rt_changed(mdev);
 	} else {
 		rt_publish(mdev, rt, ps);
 	}
