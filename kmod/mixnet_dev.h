@@ -215,6 +215,10 @@ static inline struct mixnet_route *mixnet_rt_lookup_rcu(struct mixnet_dev *mdev,
 	return rhashtable_lookup(&mdev->routes, peer, mixnet_rt_params);
 }
 
+/* A fabric address a route may name and a hello may carry (IPv4 keyed as mapped). */
+bool mixnet_fabric_addr4_ok(__be32 a);
+bool mixnet_fabric_addr6_ok(const struct in6_addr *a);
+
 struct mixnet_route *mixnet_rt_find(struct mixnet_dev *mdev, const struct in6_addr *peer);
 
 /* A validated request to set a route's static paths (netlink.c builds it). */

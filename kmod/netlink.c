@@ -326,20 +326,15 @@ static int mixnet_nl_peer(struct nlattr **tb, struct nlattr *nest, struct in6_ad
 	if (tb[MIXNET_RT_A_PEER4]) {
 		__be32 a = nla_get_in_addr(tb[MIXNET_RT_A_PEER4]);
 
-		if (ipv4_is_zeronet(a) || ipv4_is_multicast(a) || ipv4_is_lbcast(a) ||
-		    ipv4_is_loopback(a)) {
+		if (!mixnet_fabric_addr4_ok(a)) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[MIXNET_RT_A_PEER4], "peer4 is not a unicast address");
 			return -EINVAL;
 		}
 		ipv6_addr_set_v4mapped(a, peer);
 	}
 	if (tb[MIXNET_RT_A_PEER6]) {
-		int type;
-
 		*peer = nla_get_in6_addr(tb[MIXNET_RT_A_PEER6]);
-		type = ipv6_addr_type(peer);
-		if (type == IPV6_ADDR_ANY ||
-		    (type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_LOOPBACK | IPV6_ADDR_MAPPED))) {
+		if (!mixnet_fabric_addr6_ok(peer)) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[MIXNET_RT_A_PEER6],
 					    "peer6 is not a unicast IPv6 address (IPv4 peers go in peer4)");
 			return -EINVAL;

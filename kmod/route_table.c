@@ -10,7 +10,9 @@
  * learned optical paths to any entry and creates learned-only entries,
  * which disappear with their last learned path.
  */
+#include <linux/in.h>
 #include <linux/slab.h>
+#include <net/ipv6.h>
 
 #include "mixnet_dev.h"
 
@@ -20,6 +22,29 @@ const struct rhashtable_params mixnet_rt_params = {
 	.head_offset		= offsetof(struct mixnet_route, node),
 	.automatic_shrinking	= true,
 };
+
+/*
+ * Fabric addresses: what a route may be keyed by and what a hello may
+ * announce.  Unicast and reachable across the fabric: not unspecified,
+ * loopback, multicast or broadcast, not link-local (169.254/16, fe80::/10),
+ * and for IPv6 not an IPv4 address in disguise (::ffff:a.b.c.d, the key
+ * form of IPv4 peers, or the deprecated ::a.b.c.d).
+ */
+bool mixnet_fabric_addr4_ok(__be32 a)
+{
+	return !ipv4_is_zeronet(a) && !ipv4_is_loopback(a) && !ipv4_is_multicast(a) &&
+	       !ipv4_is_lbcast(a) && !ipv4_is_linklocal_169(a);
+}
+
+bool mixnet_fabric_addr6_ok(const struct in6_addr *a)
+{
+	int type = ipv6_addr_type(a);
+
+	/* Unspecified, multicast and mapped addresses lack IPV6_ADDR_UNICAST. */
+	return (type & IPV6_ADDR_UNICAST) &&
+	       !(type & (IPV6_ADDR_LOOPBACK | IPV6_ADDR_LINKLOCAL | IPV6_ADDR_COMPATv4 |
+			 IPV6_ADDR_MAPPED));
+}
 
 static struct mixnet_pathset *rt_paths(struct mixnet_dev *mdev, struct mixnet_route *rt)
 {

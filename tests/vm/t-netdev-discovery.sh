@@ -85,11 +85,18 @@ expect_bad "device id 0" good 0 "$(v4 2)"
 expect_bad "our own device id" good "$ID" "$(v4 2)"
 expect_bad "a hello claiming our address" good 0x1234 "$(v4 1)"
 expect_bad "a multicast address" good 0x1234 224.0.0.5
+expect_bad "an IPv4-mapped IPv6 address" good 0x1234 "$(v4 2)" ::ffff:198.18.0.9
+expect_bad "an IPv4-compatible IPv6 address" good 0x1234 "$(v4 2)" ::198.18.0.9
+expect_bad "a link-local IPv6 address" good 0x1234 "$(v4 2)" fe80::9
+expect_bad "a link-local IPv4 address" good 0x1234 169.254.0.9
+expect_bad "bytes after the addresses" trailing 0x1234 "$(v4 2)" "$(v6 2)"
+expect_bad "nine IPv4 addresses" good 0x1234 $(seq -f 198.18.0.%g 10 18)
 expect_bad "a second sender on a confirmed circuit" good 0x5678 198.18.0.7
 assert_eq "$(port_json mxh1 vo1 | jq -r '.hello_bad')" "$n" "hello_bad of vo1"
 assert_eq "$(mxstat mxh1 generation)" "$gen" "routing table generation after bad hellos"
 assert_eq "$(port_json mxh1 vo1 | jq -r '.peer_dev_id')" 0x0000000000001234 "peer of vo1 after bad hellos"
 [ -z "$(route_json mxh1 198.18.0.7)" ] || fail "a route was learned from an inconsistent hello"
+[ -z "$(route_json mxh1 198.18.0.9)" ] || fail "a route was learned from an IPv4 address in IPv6 form"
 
 # A hello on an electrical lower is not discovery's business.
 nsx mxp "$PKT" hello vq good 0x4444 198.18.0.8 || fail "hello on vq"
@@ -166,5 +173,27 @@ ip -n mxh1 link set mixnet0 up
 sleep 0.3
 [ -z "$(route_json mxh1 198.18.0.3)" ] || fail "learned a path while mixnet0 was down"
 assert_eq "$(mxstat mxh1 tx_dropped_noroute)" 0 "noroute drops"
+
+# ---- what a hello announces: fabric addresses only, at most 8 of each family --------------------
+ip -n mxh1 addr add 169.254.0.1/16 dev mixnet0 || fail "link-local IPv4 address"
+for i in $(seq 10 19); do
+	ip -n mxh1 addr add "198.18.0.$i/24" dev mixnet0 || fail "address 198.18.0.$i"
+	ip -n mxh1 addr add "2001:2::$i/64" dev mixnet0 nodad || fail "address 2001:2::$i"
+done
+mine=$(ip -n mxh1 -j addr show dev mixnet0 | jq -r '.[0].addr_info[].local')
+nsx mxp "$PKT" hello-recv vp 5000 > /tmp/netdev-hello.txt &
+hpid=$!
+sleep 0.3
+ip -n mxp link set vp down; ip -n mxp link set vp up	# a hello on carrier-up
+wait $hpid || fail "no hello from mxh1 with 22 addresses"
+read -r -a h < /tmp/netdev-hello.txt
+info "${h[*]}"
+n4=0; n6=0
+for a in "${h[@]:14}"; do
+	case $a in *:*) n6=$((n6 + 1)) ;; *) n4=$((n4 + 1)) ;; esac
+	echo "$mine" | grep -qx "$a" || fail "the hello announces $a, not an address of mixnet0"
+	case $a in 169.254.*|fe80:*) fail "the hello announces the link-local $a" ;; esac
+done
+assert_eq "$n4 $n6" "8 8" "IPv4 and IPv6 addresses in a hello"
 rm -f /tmp/netdev-hello.txt
 exit 0
