@@ -145,7 +145,7 @@ static void mixnet_ndo_uninit(struct net_device *dev)
 	mutex_unlock(&mdev->lock);
 }
 
-/* Last reference gone (dumps hold one): nothing can walk the table now. */
+/* Last reference to the device gone; route dumps may keep the table a while. */
 static void mixnet_destruct(struct net_device *dev)
 {
 	struct mixnet_dev *mdev = netdev_priv(dev);
@@ -231,9 +231,9 @@ static struct rtnl_link_ops mixnet_link_ops __read_mostly = {
  * follows their lowers, the family their events go out on) exists for
  * their whole life, so deleting them at unload still tells listeners
  * about every route that goes.  Netlink requests racing with the unload
- * are harmless: every request looks its device up under RTNL, so it
- * finds the device whole or not at all (and a dump in progress holds
- * the module).
+ * are harmless: every request looks its device up under RTNL (route
+ * dumps under RCU, and unregistering unlists a device a grace period
+ * before tearing it down), so it finds the device whole or not at all.
  */
 int mixnet_dev_init(void)
 {

@@ -21,6 +21,7 @@
 
 #include <linux/etherdevice.h>
 #include <linux/in6.h>
+#include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/rhashtable.h>
@@ -124,6 +125,17 @@ struct mixnet_route {
 	struct rcu_head rcu;
 };
 
+/*
+ * The hash table of a device's routes, apart from the device: a route
+ * dump keeps its cursor registered on the table between the parts of the
+ * dump, so the dump holds a reference on the table, never on the device
+ * (which stays deletable).  Emptied when the device is unregistered.
+ */
+struct mixnet_rtable {
+	struct rhashtable ht;		/* peer -> struct mixnet_route, RCU lookups */
+	struct kref ref;		/* the device's, and one per route dump */
+};
+
 struct mixnet_dev {
 	struct net_device *dev;
 	u64 dev_id;
@@ -132,7 +144,7 @@ struct mixnet_dev {
 	unsigned int nlowers;
 
 	struct mutex lock;
-	struct rhashtable routes;	/* peer -> struct mixnet_route, RCU lookups */
+	struct mixnet_rtable *rtable;	/* set by ndo_init, put by the destructor */
 	struct list_head route_list;	/* every route, for control-plane walks */
 	struct mixnet_route __rcu *default_rt;
 	u32 nroutes;			/* lock to change, READ_ONCE */
@@ -207,12 +219,14 @@ static inline bool mixnet_path_live(const struct mixnet_path *p)
 int mixnet_rt_init(struct mixnet_dev *mdev);
 void mixnet_rt_flush(struct mixnet_dev *mdev);
 void mixnet_rt_destroy(struct mixnet_dev *mdev);
+struct mixnet_rtable *mixnet_rtable_get(struct mixnet_dev *mdev);
+void mixnet_rtable_put(struct mixnet_rtable *t);
 extern const struct rhashtable_params mixnet_rt_params;
 
 static inline struct mixnet_route *mixnet_rt_lookup_rcu(struct mixnet_dev *mdev,
 							const struct in6_addr *peer)
 {
-	return rhashtable_lookup(&mdev->routes, peer, mixnet_rt_params);
+	return rhashtable_lookup(&mdev->rtable->ht, peer, mixnet_rt_params);
 }
 
 /* A fabric address a route may name and a hello may carry (IPv4 keyed as mapped). */
@@ -254,6 +268,7 @@ int mixnet_del_lower(struct net_device *dev, struct net_device *ldev);
 void mixnet_release_all_lowers(struct mixnet_dev *mdev);
 struct mixnet_lower *mixnet_lower_get_rtnl(const struct net_device *ldev);
 int mixnet_lower_set_role(struct mixnet_lower *lower, u8 role, struct netlink_ext_ack *extack);
+u32 mixnet_lowers_seq_rtnl(void);
 void mixnet_update_mtu(struct mixnet_dev *mdev);
 int mixnet_notifier_init(void);
 void mixnet_notifier_exit(void);

@@ -74,19 +74,54 @@ static void rt_free_rcu(struct rcu_head *head)
 
 int mixnet_rt_init(struct mixnet_dev *mdev)
 {
-	return rhashtable_init(&mdev->routes, &mixnet_rt_params);
+	struct mixnet_rtable *t;
+	int err;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	err = rhashtable_init(&t->ht, &mixnet_rt_params);
+	if (err) {
+		kfree(t);
+		return err;
+	}
+	kref_init(&t->ref);
+	mdev->rtable = t;
+	return 0;
 }
 
+static void rtable_release(struct kref *ref)
+{
+	struct mixnet_rtable *t = container_of(ref, struct mixnet_rtable, ref);
+
+	/* Emptied by mixnet_rt_flush() at uninit; only the buckets remain. */
+	rhashtable_destroy(&t->ht);
+	kfree(t);
+}
+
+struct mixnet_rtable *mixnet_rtable_get(struct mixnet_dev *mdev)
+{
+	kref_get(&mdev->rtable->ref);
+	return mdev->rtable;
+}
+
+/* Sleeps (the last put cancels the table's resize work). */
+void mixnet_rtable_put(struct mixnet_rtable *t)
+{
+	kref_put(&t->ref, rtable_release);
+}
+
+/* The device's reference (its destructor): dumps may keep the table a while longer. */
 void mixnet_rt_destroy(struct mixnet_dev *mdev)
 {
-	/* Emptied by mixnet_rt_flush() at uninit; only the buckets remain. */
-	rhashtable_destroy(&mdev->routes);
+	mixnet_rtable_put(mdev->rtable);
+	mdev->rtable = NULL;
 }
 
 struct mixnet_route *mixnet_rt_find(struct mixnet_dev *mdev, const struct in6_addr *peer)
 {
 	lockdep_assert_held(&mdev->lock);
-	return rhashtable_lookup_fast(&mdev->routes, peer, mixnet_rt_params);
+	return rhashtable_lookup_fast(&mdev->rtable->ht, peer, mixnet_rt_params);
 }
 
 /* Dumps, sysfs and netlink read the generation without the lock. */
@@ -113,7 +148,7 @@ static int rt_insert(struct mixnet_dev *mdev, struct mixnet_route *rt)
 	if (rt->is_default) {
 		rcu_assign_pointer(mdev->default_rt, rt);
 	} else {
-		err = rhashtable_insert_fast(&mdev->routes, &rt->node, mixnet_rt_params);
+		err = rhashtable_insert_fast(&mdev->rtable->ht, &rt->node, mixnet_rt_params);
 		if (err)
 			return err;
 		list_add_tail(&rt->list, &mdev->route_list);
@@ -129,7 +164,7 @@ static void rt_unlink(struct mixnet_dev *mdev, struct mixnet_route *rt)
 	if (rt->is_default) {
 		RCU_INIT_POINTER(mdev->default_rt, NULL);
 	} else {
-		rhashtable_remove_fast(&mdev->routes, &rt->node, mixnet_rt_params);
+		rhashtable_remove_fast(&mdev->rtable->ht, &rt->node, mixnet_rt_params);
 		list_del(&rt->list);
 		WRITE_ONCE(mdev->nroutes, mdev->nroutes - 1);
 	}
@@ -462,7 +497,7 @@ int mixnet_rt_confirm(struct mixnet_dev *mdev, struct mixnet_lower *lower,
 
 	if (created) {
 		RCU_INIT_POINTER(rt->paths, ps);
-		if (rhashtable_insert_fast(&mdev->routes, &rt->node, mixnet_rt_params)) {
+		if (rhashtable_insert_fast(&mdev->rtable->ht, &rt->node, mixnet_rt_params)) {
 			kfree(ps);
 			kfree(rt);
 			return -ENOMEM;
