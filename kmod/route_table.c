@@ -192,6 +192,19 @@ static bool path_on(const struct mixnet_path *p, const struct mixnet_lower *lowe
 
 /* ---- static paths (the agent) --------------------------------------------------- */
 
+/* A learned optical path that stays: @spec sets no path on its lower. */
+static bool learned_kept(const struct mixnet_path *o, const struct mixnet_rt_spec *spec)
+{
+	unsigned int j;
+
+	if (o->origin != MIXNET_PATH_LEARNED)
+		return false;
+	for (j = 0; j < spec->n_optical; j++)
+		if (path_on(&spec->optical[j], o->lower))
+			return false;
+	return true;
+}
+
 int mixnet_rt_set_static(struct mixnet_dev *mdev, const struct mixnet_rt_spec *spec,
 			 bool replace, struct netlink_ext_ack *extack)
 {
@@ -223,15 +236,8 @@ int mixnet_rt_set_static(struct mixnet_dev *mdev, const struct mixnet_rt_spec *s
 
 	/* The request's optical paths, then the learned ones on other lowers. */
 	n = spec->n_optical;
-	for (i = 0; old && i < old->n_optical; i++) {
-		bool named = false;
-
-		if (old->optical[i].origin != MIXNET_PATH_LEARNED)
-			continue;
-		for (j = 0; j < spec->n_optical; j++)
-			named |= path_on(&spec->optical[j], old->optical[i].lower);
-		n += !named;
-	}
+	for (i = 0; old && i < old->n_optical; i++)
+		n += learned_kept(&old->optical[i], spec);
 	if (n > MIXNET_MAX_OPTICAL_PATHS) {
 		NL_SET_ERR_MSG(extack, "too many optical paths with the learned ones");
 		err = -E2BIG;
@@ -260,16 +266,9 @@ int mixnet_rt_set_static(struct mixnet_dev *mdev, const struct mixnet_rt_spec *s
 			}
 		}
 	}
-	for (i = 0; old && i < old->n_optical; i++) {
-		bool named = false;
-
-		if (old->optical[i].origin != MIXNET_PATH_LEARNED)
-			continue;
-		for (j = 0; j < spec->n_optical; j++)
-			named |= path_on(&spec->optical[j], old->optical[i].lower);
-		if (!named)
+	for (i = 0; old && i < old->n_optical; i++)
+		if (learned_kept(&old->optical[i], spec))
 			ps->optical[ps->n_optical++] = old->optical[i];
-	}
 	ps->has_electrical = spec->has_electrical;
 	if (spec->has_electrical) {
 		ps->electrical = spec->electrical;
@@ -497,14 +496,11 @@ int mixnet_rt_confirm(struct mixnet_dev *mdev, struct mixnet_lower *lower,
 
 	if (created) {
 		RCU_INIT_POINTER(rt->paths, ps);
-		if (rhashtable_insert_fast(&mdev->rtable->ht, &rt->node, mixnet_rt_params)) {
+		if (rt_insert(mdev, rt)) {
 			kfree(ps);
 			kfree(rt);
 			return -ENOMEM;
 		}
-		list_add_tail(&rt->list, &mdev->route_list);
-		WRITE_ONCE(mdev->nroutes, mdev->nroutes + 1);
-		rt_changed(mdev);
 	} else {
 		rt_publish(mdev, rt, ps);
 	}
