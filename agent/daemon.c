@@ -367,8 +367,8 @@ static int open_host(struct daemon *d, char *why, size_t whylen)
 	return rc;
 }
 
-int daemon_new(const struct config *cfg, const struct daemon_backends *b,
-	       const struct daemon_opts *opts, struct daemon **out, char *why, size_t whylen)
+int daemon_claim(const struct config *cfg, const struct daemon_opts *opts, struct daemon **out,
+		 char *why, size_t whylen)
 {
 	struct itimerspec its = { 0 };
 	struct daemon *d;
@@ -380,7 +380,6 @@ int daemon_new(const struct config *cfg, const struct daemon_backends *b,
 	if (!d)
 		return -ENOMEM;
 	d->cfg = cfg;
-	d->b = *b;
 	if (opts)
 		d->opts = *opts;
 	d->stop_fd = d->signal_fd = d->timer_fd = -1;
@@ -430,22 +429,50 @@ int daemon_new(const struct config *cfg, const struct daemon_backends *b,
 			 rc == -EADDRINUSE ? "another daemon is running" : strerror(-rc));
 		goto fail;
 	}
-	if (cfg->roles & CFG_ROLE_CONTROLLER) {
-		rc = open_controller(d, why, whylen);
-		if (rc)
-			goto fail;
-	}
-	if (cfg->roles & CFG_ROLE_HOST) {
-		rc = open_host(d, why, whylen);
-		if (rc)
-			goto fail;
-	}
 	*out = d;
 	return 0;
 fail:
 	if (!why[0])
 		snprintf(why, whylen, "%s", strerror(-rc));
 	daemon_free(d);
+	return rc;
+}
+
+int daemon_start(struct daemon *d, const struct daemon_backends *b, char *why, size_t whylen)
+{
+	int rc;
+
+	why[0] = '\0';
+	d->b = *b;
+	if (d->cfg->roles & CFG_ROLE_CONTROLLER) {
+		rc = open_controller(d, why, whylen);
+		if (rc)
+			goto fail;
+	}
+	if (d->cfg->roles & CFG_ROLE_HOST) {
+		rc = open_host(d, why, whylen);
+		if (rc)
+			goto fail;
+	}
+	return 0;
+fail:
+	if (!why[0])
+		snprintf(why, whylen, "%s", strerror(-rc));
+	return rc;
+}
+
+int daemon_new(const struct config *cfg, const struct daemon_backends *b,
+	       const struct daemon_opts *opts, struct daemon **out, char *why, size_t whylen)
+{
+	int rc = daemon_claim(cfg, opts, out, why, whylen);
+
+	if (rc)
+		return rc;
+	rc = daemon_start(*out, b, why, whylen);
+	if (rc) {
+		daemon_free(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
