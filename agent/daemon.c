@@ -46,6 +46,7 @@ struct daemon {
 	char last_client_error[128];
 
 	struct control_server control;
+	bool ctl_recv_failed, host_recv_failed;	/* receive error logged */
 	struct demand_server demand;
 	uint64_t demand_seq;
 };
@@ -106,6 +107,21 @@ static void ctl_reject_version(struct daemon *d, uint32_t h, unsigned int versio
 	ctl_send(d, h, &r);
 }
 
+/*
+ * A receive error: true when it is about one message (skip it, read on),
+ * false when the socket itself fails (ETERM, ENOTSOCK ...): stop reading,
+ * logging that once, or the loop would spin on it.
+ */
+static bool recv_skip(int rc, const char *side, bool *logged)
+{
+	if (rc == -EBADMSG || rc == -EACCES || rc == -ENOMEM)
+		return true;
+	if (!*logged)
+		log_err("%s: receive: %s", side, strerror(-rc));
+	*logged = true;
+	return false;
+}
+
 static void ctl_readable(struct daemon *d)
 {
 	uint32_t h;
@@ -118,8 +134,8 @@ static void ctl_readable(struct daemon *d)
 		struct mnp_err err;
 
 		if (rc) {
-			if (rc != -EBADMSG && rc != -EACCES)
-				log_warn("controller: receive: %s", strerror(-rc));
+			if (!recv_skip(rc, "controller", &d->ctl_recv_failed))
+				break;
 			continue;
 		}
 		rc = mnp_decode(buf, len, &m, &err);
@@ -169,8 +185,11 @@ static void host_readable(struct daemon *d)
 		struct mnp_msg m;
 		struct mnp_err err;
 
-		if (rc)
+		if (rc) {
+			if (!recv_skip(rc, "host", &d->host_recv_failed))
+				break;
 			continue;
+		}
 		rc = mnp_decode(buf, len, &m, &err);
 		free(buf);
 		if (rc) {
