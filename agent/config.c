@@ -23,6 +23,13 @@
 #include "cli.h"
 #include "config.h"
 
+/*
+ * Optical NICs per host: all may serve one peer, and a kernel route holds
+ * at most MIXNET_MAX_OPTICAL_PATHS optical paths.
+ */
+#define CFG_MAX_OPTICAL		MIXNET_MAX_OPTICAL_PATHS
+_Static_assert(CFG_MAX_OPTICAL <= CFG_MAX_ALPHA, "CFG_MAX_ALPHA sizes per-host arrays");
+
 enum section_kind { SEC_NONE, SEC_REGION, SEC_CONTROLLER, SEC_AGENT, SEC_HOST, SEC_BAD };
 
 /* Keys of each section; a bit each in the section's "seen" mask. */
@@ -385,7 +392,7 @@ static void region_key(struct parse *p, const char *key, const char *v)
 			    c->region, sizeof(c->region));
 		break;
 	case K_REGION_ALPHA:
-		u32_key(p, key, v, 1, CFG_MAX_ALPHA, &c->alpha);
+		u32_key(p, key, v, 1, CFG_MAX_OPTICAL, &c->alpha);
 		break;
 	case K_REGION_EPOCH:
 		u32_key(p, key, v, 1, 3600000, &c->epoch_ms);
@@ -604,8 +611,9 @@ static void optical_value(struct parse *p, struct cfg_host *h, const char *key, 
 	}
 	if (!have_rx)
 		nic.rx_port = nic.tx_port;
-	if (h->noptical == CFG_MAX_ALPHA) {
-		add_err(p, p->line, key, "more than %u optical NICs", CFG_MAX_ALPHA);
+	if (h->noptical == CFG_MAX_OPTICAL) {
+		add_err(p, p->line, key, "more than %u optical NICs (the most a kernel route holds)",
+			CFG_MAX_OPTICAL);
 		return;
 	}
 	grown = realloc(h->optical, (h->noptical + 1) * sizeof(*h->optical));
@@ -660,7 +668,7 @@ static void host_key(struct parse *p, const char *key, const char *v)
 	case K_H_ALPHA:
 		hs->alpha_line = p->line;
 		hs->alpha_set = true;
-		u32_key(p, key, v, 1, CFG_MAX_ALPHA, &h->alpha);
+		u32_key(p, key, v, 1, CFG_MAX_OPTICAL, &h->alpha);
 		break;
 	}
 }

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <linux/mixnet.h>
+
 #include "../lib/check_run.h"
 #include "agent_fixture.h"
 #include "config.h"
@@ -273,7 +275,11 @@ START_TEST(test_bad_values)
 {
 	static const struct bad_variant cases[] = {
 		{ "name = r1\n", "name = r 1\n", "cfg.ini:2:", "[region] name:" },
-		{ "alpha = 2\n", "alpha = 0\n", "cfg.ini:3:", "out of range 1..64" },
+		{ "alpha = 2\n", "alpha = 0\n", "cfg.ini:3:", "out of range 1..16" },
+		/* A kernel route holds MIXNET_MAX_OPTICAL_PATHS optical paths. */
+		{ "alpha = 2\n", "alpha = 17\n", "cfg.ini:3:", "out of range 1..16" },
+		{ "optical = ens2 port 3\n", "optical = ens2 port 3\nalpha = 17\n",
+		  "cfg.ini:33:", "[host h1] alpha: '17' out of range 1..16" },
 		{ "alpha = 2\n", "alpha = two\n", "cfg.ini:3:", "not a decimal number" },
 		{ "hysteresis = 0.25\n", "hysteresis = 1\n",
 		  "cfg.ini:9:", "[controller] hysteresis: '1' out of range [0, 1)" },
@@ -364,6 +370,23 @@ START_TEST(test_bad_optical)
 	};
 
 	EXPECT_VARIANT_ERRORS(cases);
+}
+END_TEST
+
+/* More optical NICs than a kernel route holds is refused at the first extra one. */
+START_TEST(test_too_many_optical)
+{
+	char lines[64 * (MIXNET_MAX_OPTICAL_PATHS + 1)], *t;
+	size_t len = 0;
+	uint32_t i;
+
+	/* h2 gets ens2..ens17 beside ens1: 17 NICs, the 17th on line 41 + 15. */
+	for (i = 0; i < MIXNET_MAX_OPTICAL_PATHS; i++)
+		len += (size_t)snprintf(lines + len, sizeof(lines) - len,
+					"optical = ens%u port %u\n", i + 2, 100 + i);
+	t = variant("optical = ens2 port 5\n", lines);
+	expect_error(t, "cfg.ini:56:", "more than 16 optical NICs");
+	free(t);
 }
 END_TEST
 
@@ -496,6 +519,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_bad_host_values);
 	tcase_add_test(tc, test_bad_optical);
 	tcase_add_test(tc, test_alpha_mismatch);
+	tcase_add_test(tc, test_too_many_optical);
 	tcase_add_test(tc, test_missing_keys);
 	tcase_add_test(tc, test_uniqueness);
 	tcase_add_test(tc, test_secret_key_checks);

@@ -49,6 +49,7 @@ struct fab {
 	bool electrical_set[MAXH];
 	int set_calls;
 	int fail_next;			/* errno to fail the next set_route with */
+	int fail_read;			/* errno to fail read_paths with */
 };
 
 struct world {
@@ -362,6 +363,8 @@ static int fab_read_paths(void *priv, struct fabric_path *out, uint32_t max)
 	struct world *w = f->w;
 	uint32_t p, k, n = 0;
 
+	if (f->fail_read)
+		return -f->fail_read;
 	for (p = 0; p < w->n; p++)
 		for (k = 0; k < w->alpha; k++)
 			if ((f->mask[p] & (1u << k)) && n < max) {
@@ -418,6 +421,14 @@ static int host_send(void *priv, const struct mnp_msg *m)
 		return -EAGAIN;
 	push(f->w, -1, f->h, m);
 	return 0;
+}
+
+/* Lose every queued frame (what a host sent is not delivered). */
+static void drop_queue(struct world *w)
+{
+	while (w->qh < w->qt)
+		free(w->q[w->qh++].buf);
+	w->qh = w->qt = 0;
 }
 
 static int deliver(struct world *w)
@@ -1286,6 +1297,68 @@ START_TEST(test_rejects_and_bad_steps)
 }
 END_TEST
 
+/*
+ * h0 routes o0, o1 to h1 and o2 to h1 too; a USE moving o2 to h2 fails on
+ * h1's route.  A DRAIN of o2 alone must not touch o0, o1, whether the
+ * agent can read the kernel's routes back (@read_fails 0) or not.
+ */
+static void drain_after_failed_use(int read_fails)
+{
+	struct world *w = world_new(4, 3, NULL);
+	static const char *const nics[3] = { "o0", "o1", "o2" };
+	static const char *const peers[3] = { "h1", "h1", "h2" };
+	struct mnp_circuit c;
+	struct mnp_msg m;
+	int i, hit = 0;
+
+	serve_two_pairs(w, 1000);
+	ck_assert_uint_eq(bits(w->fab[0].mask[1]), 3);
+	deliver(w);
+	memset(&m, 0, sizeof(m));
+	m.type = MNP_STEP;
+	m.step = MNP_STEP_USE;
+	m.plan_id = controller_plan_id(w->ctl) + 1;
+	for (i = 0; i < 3; i++) {
+		memset(&c, 0, sizeof(c));
+		snprintf(c.nic, sizeof(c.nic), "%s", nics[i]);
+		snprintf(c.peer, sizeof(c.peer), "%s", peers[i]);
+		mnp_add_circuit(&m, &c);
+	}
+	w->fab[0].fail_next = EIO;
+	w->fab[0].fail_read = read_fails;
+	host_agent_recv(w->ha[0], &m, w->now);
+	mnp_msg_free(&m);
+	drop_queue(w);
+	ck_assert_uint_eq(bits(w->fab[0].mask[1]), 3);	/* the failed route kept its NICs */
+	w->nremoved = 0;
+	memset(&m, 0, sizeof(m));
+	m.type = MNP_STEP;
+	m.step = MNP_STEP_DRAIN;
+	m.plan_id = controller_plan_id(w->ctl) + 2;
+	mnp_add_drain(&m, "o2");
+	host_agent_recv(w->ha[0], &m, w->now);
+	mnp_msg_free(&m);
+	drop_queue(w);
+	for (i = 0; i < w->nremoved; i++)
+		hit += w->removed[i].host == 0 && w->removed[i].nic != 2;
+	ck_assert_msg(hit == 0, "untouched circuits drained: %d", hit);
+	ck_assert_uint_eq(bits(w->fab[0].mask[1]), 2);	/* o0, o1 still to h1 */
+	ck_assert_uint_eq(w->fab[0].mask[2], 0);
+	world_free(w);
+}
+
+START_TEST(test_drain_after_failed_use)
+{
+	drain_after_failed_use(0);
+}
+END_TEST
+
+START_TEST(test_drain_after_failed_use_unreadable)
+{
+	drain_after_failed_use(EIO);
+}
+END_TEST
+
 START_TEST(test_demand_rows_checked)
 {
 	struct world *w = world_new(3, 1, NULL);
@@ -1351,6 +1424,8 @@ static Suite *region_suite(void)
 	tcase_add_test(tc, test_forgotten_host_says_hello_again);
 	tcase_add_test(tc, test_rejects_and_bad_steps);
 	tcase_add_test(tc, test_demand_rows_checked);
+	tcase_add_test(tc, test_drain_after_failed_use);
+	tcase_add_test(tc, test_drain_after_failed_use_unreadable);
 	suite_add_tcase(s, tc);
 	return s;
 }
