@@ -73,6 +73,42 @@ b=($(awk '/^ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ /{print $4}' <<< "$txt"))
 assert_eq "${b[0]}" "${b[2]}" "layer 0 bytes in both repetitions"
 assert_eq "$((b[0] % 4096))" 0 "whole tokens"
 
+# Matrix files: the bytes of each file, files cycled over --phases; a
+# model layer printed by `matrix` reads back as the same matrix.
+"$TRAFGEN" matrix --hosts "$HOSTS" "${WL[@]}" --phase 2 > "$TG_LOG.l2.csv" || fail "matrix --phase 2"
+printf '# hand-made\nh0,h1,h2,h3\n0,100000,0,0\n0,0,2.5e5,0\n0,0,0,1\n7,0,0,0\n' > "$TG_LOG.hand.csv"
+outm=$(tg_run --hosts "$HOSTS" --matrix "$TG_LOG.l2.csv" --matrix "$TG_LOG.hand.csv" --phases 3 \
+	--json) || fail "run with --matrix failed: $outm"
+assert_eq "$(jq -r .ok <<< "$outm")" true "--matrix ok"
+assert_eq "$(jq -c '.config.matrix_files | length' <<< "$outm")" 2 "matrix files in the config"
+want=$(jq -c '[.layers[] | select(.layer == 2) | .matrix | to_entries[] | .key as $i | .value |
+	to_entries[] | select(.value > 0) | ["h\($i)", "h\(.key)", .value]]' <<< "$mat")
+assert_eq "$(jq -c '[.phases[0].pair_stats[] | [.src, .dst, .bytes]]' <<< "$outm")" "$want" \
+	"phase 0: the bytes of the model's layer 2, read back from CSV"
+hand='[["h0","h1",100000],["h1","h2",250000],["h2","h3",1],["h3","h0",7]]'
+assert_eq "$(jq -c '[.phases[1].pair_stats[] | [.src, .dst, .bytes]]' <<< "$outm")" "$hand" \
+	"phase 1: the hand-made file's bytes"
+assert_eq "$(jq -c '[.phases[2].pair_stats[] | [.src, .dst, .bytes]]' <<< "$outm")" "$want" \
+	"phase 2: the first file again"
+
+# Several connections per pair: the same bytes per pair, verified; h0
+# holds 5 data connections to each of the 3 others during the session.
+tg_run --hosts "$HOSTS" "${WL[@]}" --streams 5 --pause 400 --json > "$TG_LOG.streams" &
+drv=$!
+# outgoing data connections of h0 (from its address to the servers' port)
+h0_conns() {
+	ip netns exec "$(tg_host_ns 0)" ss -Htn state established "( dport = :7766 )" |
+		grep -c " $(tg_addr 0):"
+}
+wait_for 10 bash -c "[ \$(ip netns exec $(tg_host_ns 0) ss -Htn state established '( dport = :7766 )' |
+	grep -c ' $(tg_addr 0):') = 15 ]" || fail "h0 has $(h0_conns) data connections, not 15"
+wait $drv || fail "run with --streams 5 failed: $(cat "$TG_LOG.streams")"
+outs=$(cat "$TG_LOG.streams")
+assert_eq "$(jq -r .ok <<< "$outs")" true "--streams ok"
+assert_eq "$(jq .config.streams <<< "$outs")" 5 "streams in the config"
+assert_eq "$(jq -c '[.phases[] as $p | $p.pair_stats[] | [$p.layer, .src, .dst, .bytes]]' <<< "$outs")" \
+	"$got" "per-pair bytes with 5 streams"
+
 # IPv6 fabric addresses work the same (2001:2::/48, the IPv6 benchmarking range).
 for ((i = 0; i < N; i++)); do
 	ip -n "$(tg_host_ns $i)" addr add "2001:2::$((i + 1))/64" dev eth0 nodad

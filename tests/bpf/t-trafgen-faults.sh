@@ -2,7 +2,8 @@
 # mixnet-trafgen failures: each ends the run with its documented exit code
 # and an error naming the host or pair at fault, on stderr and in --json.
 #   missing server (4), hung server at setup (4), corrupt byte (1),
-#   truncated transfer (1), server stopped mid-run (1, timeout), server
+#   truncated transfer (1), both with several streams per pair, server
+#   stopped mid-run (1, timeout), server
 #   killed mid-run (1), second driver (5) without disturbing the first,
 #   --announce with no agent listening (6), bad input (2).
 . "$(dirname "$0")/../lib/assert.sh"
@@ -34,7 +35,12 @@ grep_err "--zipf '11': out of range"
 run_expect 2 --hosts "$HOSTS" --bytes 4Q
 run_expect 2 --hosts "$HOSTS" --bytes 1M --tokens 5 --token-bytes 1
 run_expect 2 --hosts "$HOSTS" --matrix /dev/null
-grep_err "agent/demand_matrix.c"
+grep_err "--matrix /dev/null:1:1: empty matrix"
+printf 'h0,h2,h1,h3\n0,1,1,1\n1,0,1,1\n1,1,0,1\n1,1,1,0\n' > "$TG_LOG.m.csv"
+run_expect 2 --hosts "$HOSTS" --matrix "$TG_LOG.m.csv"
+grep_err "--matrix $TG_LOG.m.csv:1:4: host 'h2' where --hosts has 'h1'"
+run_expect 2 --hosts "$HOSTS" --matrix "$TG_LOG.m.csv" --zipf 2
+grep_err "--matrix and --zipf exclude each other"
 run_expect 2 --hosts "198.18.0.1"
 run_expect 2 --hosts "$HOSTS" --bind 198.18.0.1
 grep_err "run does not take --bind"
@@ -96,8 +102,17 @@ grep_err "h0->h3 5000/349525"
 # the failure stays with its pair: no other connection was torn down
 assert_eq "$(grep -c 'connection closed' <<< "$err")" 1 "connection errors"
 
-# a fresh, clean h0 for the rest
-kill "${TG_PID[0]}"; wait "${TG_PID[0]}"; tg_serve 0
+# ---- the same with 4 connections per pair: a chunk of any of them ----------
+for i in 0 1; do kill "${TG_PID[$i]}"; wait "${TG_PID[$i]}"; done
+tg_serve 0 --inject truncate:3:150000
+tg_serve 1 --inject corrupt:2:200000
+run_expect 1 --hosts "$HOSTS" --phases 1 --bytes 4194300 --zipf 0 --streams 4
+grep_err "h1->h2: corrupt data: byte 200000 of 349525 differs from what h1 sent"
+grep_err "h0->h3: connection closed after"
+assert_eq "$(grep -c 'corrupt data' <<< "$err")" 1 "corrupt pairs with 4 streams"
+
+# a fresh, clean h0 and h1 for the rest
+for i in 0 1; do kill "${TG_PID[$i]}"; wait "${TG_PID[$i]}"; tg_serve $i; done
 run_expect 0 --hosts "$HOSTS" --phases 2 --bytes 1M
 
 # ---- a server stopped between phases: the next phase times out (1) ----------

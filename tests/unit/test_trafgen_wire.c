@@ -42,13 +42,15 @@ START_TEST(test_hello_session)
 	ck_assert_uint_eq(r.port, 7766);
 	tg_msg_free(&r);
 
-	m = (struct tg_msg){ .op = TG_OP_SESSION, .session = 0xfedcba9876543210ULL, .index = 2 };
+	m = (struct tg_msg){ .op = TG_OP_SESSION, .session = 0xfedcba9876543210ULL, .index = 2,
+			     .streams = 16 };
 	ck_assert_int_eq(tg_hosts_add(&m.hosts, "a=198.18.0.1,198.18.0.2:7000,c=[2001:db8::1]:9",
 				      7766, err, sizeof(err)), 0);
 	round_trip(&m, &r);
 	ck_assert_int_eq(r.op, TG_OP_SESSION);
 	ck_assert_uint_eq(r.session, 0xfedcba9876543210ULL);
 	ck_assert_uint_eq(r.index, 2);
+	ck_assert_uint_eq(r.streams, 16);
 	ck_assert_uint_eq(r.hosts.n, 3);
 	ck_assert_str_eq(r.hosts.h[0].name, "a");
 	ck_assert_str_eq(r.hosts.h[1].name, "198.18.0.2");
@@ -153,6 +155,15 @@ START_TEST(test_decode_rejects)
 		"{\"op\":\"done\",\"seq\":1,\"send\":[{\"bytes\":1,\"sum\":1,\"usec\":1},"
 			"{\"bytes\":1,\"sum\":\"0000000000000000\",\"usec\":1}],\"recv\":[]}",
 		"{\"op\":\"session\",\"id\":\"00\",\"index\":0,\"hosts\":[]}",
+		"{\"op\":\"session\",\"id\":\"0123456789abcdef\",\"index\":0,\"hosts\":["
+			"{\"name\":\"a\",\"addr\":\"198.18.0.1\",\"port\":1},"
+			"{\"name\":\"b\",\"addr\":\"198.18.0.2\",\"port\":1}]}",	/* no streams */
+		"{\"op\":\"session\",\"id\":\"0123456789abcdef\",\"index\":0,\"streams\":17,"
+			"\"hosts\":[{\"name\":\"a\",\"addr\":\"198.18.0.1\",\"port\":1},"
+			"{\"name\":\"b\",\"addr\":\"198.18.0.2\",\"port\":1}]}",
+		"{\"op\":\"session\",\"id\":\"0123456789abcdef\",\"index\":0,\"streams\":0,"
+			"\"hosts\":[{\"name\":\"a\",\"addr\":\"198.18.0.1\",\"port\":1},"
+			"{\"name\":\"b\",\"addr\":\"198.18.0.2\",\"port\":1}]}",
 		"{\"op\":\"session\",\"id\":\"0123456789ABCDEF\",\"index\":0,\"hosts\":[]}",
 		"{\"op\":\"session\",\"id\":\"0123456789abcdef\",\"index\":2,\"hosts\":["
 			"{\"name\":\"a\",\"addr\":\"198.18.0.1\",\"port\":1},"
@@ -189,9 +200,9 @@ END_TEST
 
 START_TEST(test_data_headers)
 {
-	struct tg_data_hello h = { .version = 1, .session = 0x0102030405060708ULL, .src = 3,
-				   .dst = 1000 }, g;
-	struct tg_xfer_hdr x = { .seq = 77, .len = 1ULL << 40 }, y;
+	struct tg_data_hello h = { .version = TG_PROTO_VERSION, .session = 0x0102030405060708ULL,
+				   .src = 3, .dst = 1000, .stream = 15 }, g;
+	struct tg_xfer_hdr x = { .seq = 77, .offset = (1ULL << 40) - TG_CHUNK, .len = TG_CHUNK }, y;
 	uint8_t buf[TG_DATA_HELLO_LEN], xb[TG_XFER_HDR_LEN];
 
 	tg_data_hello_encode(&h, buf);
@@ -201,19 +212,44 @@ START_TEST(test_data_headers)
 	ck_assert_uint_eq(g.session, h.session);
 	ck_assert_uint_eq(g.src, 3);
 	ck_assert_uint_eq(g.dst, 1000);
-	buf[4] = 2;				/* version 2 */
+	ck_assert_uint_eq(g.stream, 15);
+	buf[6] = TG_MAX_STREAMS;		/* stream out of range */
 	ck_assert_int_eq(tg_data_hello_decode(buf, &g), -EPROTO);
-	buf[4] = 1;
+	buf[6] = 0;
+	buf[4] = 1;				/* version 1 */
+	ck_assert_int_eq(tg_data_hello_decode(buf, &g), -EPROTO);
+	buf[4] = TG_PROTO_VERSION;
+	ck_assert_int_eq(tg_data_hello_decode(buf, &g), 0);
 	buf[0] = 'X';
 	ck_assert_int_eq(tg_data_hello_decode(buf, &g), -EPROTO);
 
 	tg_xfer_hdr_encode(&x, xb);
+	ck_assert_int_eq(memcmp(xb, "MXTX", 4), 0);
 	ck_assert_int_eq(tg_xfer_hdr_decode(xb, &y), 0);
 	ck_assert_uint_eq(y.seq, 77);
-	ck_assert_uint_eq(y.len, 1ULL << 40);
-	x.len++;
+	ck_assert_uint_eq(y.offset, (1ULL << 40) - TG_CHUNK);
+	ck_assert_uint_eq(y.len, TG_CHUNK);
+	/* refused: past the largest transfer, empty, over a chunk, unaligned,
+	 * reserved bits, bad magic */
+	x.offset += TG_CHUNK;
+	x.len = 1;
 	tg_xfer_hdr_encode(&x, xb);
 	ck_assert_int_eq(tg_xfer_hdr_decode(xb, &y), -EPROTO);
+	x = (struct tg_xfer_hdr){ .seq = 1, .offset = 0, .len = 0 };
+	tg_xfer_hdr_encode(&x, xb);
+	ck_assert_int_eq(tg_xfer_hdr_decode(xb, &y), -EPROTO);
+	x.len = TG_CHUNK + 1;
+	tg_xfer_hdr_encode(&x, xb);
+	ck_assert_int_eq(tg_xfer_hdr_decode(xb, &y), -EPROTO);
+	x = (struct tg_xfer_hdr){ .seq = 1, .offset = 4096, .len = 100 };
+	tg_xfer_hdr_encode(&x, xb);
+	ck_assert_int_eq(tg_xfer_hdr_decode(xb, &y), -EPROTO);
+	x.offset = 2 * TG_CHUNK;
+	tg_xfer_hdr_encode(&x, xb);
+	ck_assert_int_eq(tg_xfer_hdr_decode(xb, &y), 0);
+	xb[23] = 1;
+	ck_assert_int_eq(tg_xfer_hdr_decode(xb, &y), -EPROTO);
+	tg_xfer_hdr_encode(&x, xb);
 	memcpy(xb, "MXTH", 4);
 	ck_assert_int_eq(tg_xfer_hdr_decode(xb, &y), -EPROTO);
 }
@@ -320,6 +356,36 @@ START_TEST(test_sum_detects)
 }
 END_TEST
 
+/* Chunks in any order give the transfer's checksum; offsets count. */
+START_TEST(test_sum_chunks)
+{
+	static unsigned char b[3 * 1000];
+	struct tg_sum s[3], t;
+	uint64_t key = tg_payload_key(5, 2, 1, 0), fwd = 0, rev = 0;
+	int i;
+
+	tg_payload_fill(key, 0, b, sizeof(b));
+	for (i = 0; i < 3; i++) {
+		tg_sum_init(&s[i]);
+		tg_sum_update(&s[i], b + 1000 * i, 1000);
+		fwd += tg_sum_chunk(1000 * (uint64_t)i, &s[i]);
+	}
+	for (i = 2; i >= 0; i--)
+		rev += tg_sum_chunk(1000 * (uint64_t)i, &s[i]);
+	ck_assert_uint_eq(fwd, rev);
+	/* the same bytes claimed at another offset, or a chunk twice instead of another */
+	ck_assert_uint_ne(tg_sum_chunk(0, &s[1]) + tg_sum_chunk(1000, &s[0]) +
+			  tg_sum_chunk(2000, &s[2]), fwd);
+	ck_assert_uint_ne(tg_sum_chunk(0, &s[0]) + tg_sum_chunk(1000, &s[0]) +
+			  tg_sum_chunk(2000, &s[2]), fwd);
+	/* a chunk's bytes split any way give the same contribution */
+	tg_sum_init(&t);
+	tg_sum_update(&t, b + 1000, 3);
+	tg_sum_update(&t, b + 1003, 997);
+	ck_assert_uint_eq(tg_sum_chunk(1000, &t), tg_sum_chunk(1000, &s[1]));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("trafgen_wire");
@@ -329,6 +395,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_phase_done);
 	tcase_add_test(tc, test_error_and_simple);
 	tcase_add_test(tc, test_decode_rejects);
+	tcase_add_test(tc, test_sum_chunks);
 	tcase_add_test(tc, test_data_headers);
 	tcase_add_test(tc, test_payload_offsets);
 	tcase_add_test(tc, test_payload_detects);

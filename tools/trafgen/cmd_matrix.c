@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cmd_matrix.h"
+#include "matrix_file.h"
 #include "trafgen.h"
 
 static void print_csv(const struct tg_hosts *hs, const uint64_t *m)
@@ -81,10 +82,11 @@ int tg_cmd_matrix(const struct tg_matrix_opts *o, const struct tg_workload_param
 		print_csv(hs, m);
 	}
 	if (!rc && o->json) {
-		rc = cli_json_print(json_pack("{sIsfsfsfsisO}", "seed", (json_int_t)p->seed,
+		rc = cli_json_print(json_pack("{sIsfsfsfsisosO}", "seed", (json_int_t)p->seed,
 					      "zipf", p->zipf, "drift", p->drift,
 					      "source_shuffle", p->source_shuffle,
 					      "experts_per_host", (int)p->experts_per_host,
+					      "matrix_files", tg_matrix_files_json(p),
 					      "layers", layers));
 	}
 	json_decref(layers);

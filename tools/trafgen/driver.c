@@ -19,6 +19,7 @@
 
 #include "announce.h"
 #include "driver.h"
+#include "matrix_file.h"
 #include "netio.h"
 #include "wire.h"
 #include "report.h"
@@ -369,6 +370,7 @@ static int setup(struct driver *d)
 	if (getrandom(&d->session, sizeof(d->session), 0) != sizeof(d->session))
 		d->session = tg_now_usec() ^ ((uint64_t)getpid() << 32);
 	m.session = d->session;
+	m.streams = o->streams;
 	m.hosts = o->hosts;
 	for (i = 0; i < d->n; i++) {
 		m.index = i;
@@ -575,23 +577,36 @@ static json_t *config_json(const struct tg_run_opts *o)
 		      "experts_per_host", (int)p->experts_per_host, "seed", (json_int_t)p->seed,
 		      "pause_ms", (int)o->pause_ms, "timeout_ms", (int)o->timeout_ms,
 		      "connect_timeout_ms", (int)o->connect_timeout_ms, "announce", o->announce);
+	if (c) {
+		json_object_set_new(c, "matrix_files", tg_matrix_files_json(p));
+		json_object_set_new(c, "streams", json_integer(o->streams));
+	}
 	return c;
 }
 
 static void title(const struct tg_run_opts *o, char *buf, size_t len)
 {
 	const struct tg_workload_params *p = &o->wl;
-	char size[96];
+	char size[96], streams[32] = "";
 
+	if (o->streams > 1)
+		snprintf(streams, sizeof(streams), ", %u streams/pair", o->streams);
+	if (p->nmatrices) {
+		snprintf(buf, len, "%s: %u hosts, %u layers x %u, %u matrix file%s (%s%s)%s%s",
+			 TG_PROG, o->hosts.n, p->layers, o->repeat, p->nmatrices,
+			 p->nmatrices > 1 ? "s" : "", p->matrix_files ? p->matrix_files[0] : "?",
+			 p->nmatrices > 1 ? ", ..." : "", streams, o->announce ? ", announced" : "");
+		return;
+	}
 	if (p->phase_bytes)
 		snprintf(size, sizeof(size), "%" PRIu64 " bytes per phase", p->phase_bytes);
 	else
 		snprintf(size, sizeof(size), "%" PRIu64 " tokens x %" PRIu64 " bytes per host",
 			 p->tokens, p->token_bytes);
 	snprintf(buf, len, "%s: %u hosts, %u layers x %u, %s, zipf %g, drift %g, "
-		 "source-shuffle %g, %u experts/host, seed %" PRIu64 "%s", TG_PROG, o->hosts.n,
+		 "source-shuffle %g, %u experts/host, seed %" PRIu64 "%s%s", TG_PROG, o->hosts.n,
 		 p->layers, o->repeat, size, p->zipf, p->drift, p->source_shuffle,
-		 p->experts_per_host, p->seed, o->announce ? ", announced" : "");
+		 p->experts_per_host, p->seed, streams, o->announce ? ", announced" : "");
 }
 
 static void bye(struct driver *d)

@@ -19,6 +19,7 @@ struct tg_run_opts {
 	struct tg_hosts hosts;
 	struct tg_workload_params wl;
 	uint32_t repeat;		/* runs of the layers sequence, >= 1 */
+	uint32_t streams;		/* data connections per pair, 1-TG_MAX_STREAMS */
 	uint32_t pause_ms;		/* before every phase but the first (all with announce) */
 	uint32_t timeout_ms;		/* one phase, from go to the last report */
 	uint32_t connect_timeout_ms;	/* reaching the servers, data connections */

@@ -20,6 +20,7 @@
 #include "cmd_matrix.h"
 #include "driver.h"
 #include "hosts.h"
+#include "matrix_file.h"
 #include "options.h"
 #include "server.h"
 #include "trafgen.h"
@@ -39,10 +40,14 @@ static const char usage_text[] =
 "  --source-shuffle F    fraction reshuffled per source host (0.5)\n"
 "  --experts-per-host N  (2)\n"
 "  --seed N              (1)\n"
-"  --matrix FILE         CSV matrix instead of the model (not in this build yet)\n"
+"  --matrix FILE         a phase's matrix from a CSV file instead of the model;\n"
+"                        repeat for more phases (cycled over --phases, which\n"
+"                        defaults to the number of files); header = --hosts names\n"
 "run:\n"
 "  --port P              control/data port of hosts given without one (7766)\n"
 "  --repeat N            run the layer sequence N times (1)\n"
+"  --streams N           TCP connections per host pair, 1-16 (1): a pair's bytes\n"
+"                        are spread over them, so it can use parallel circuits\n"
 "  --pause MS            pause before each phase but the first (0)\n"
 "  --timeout SEC         limit per phase (60)\n"
 "  --connect-timeout SEC reaching the servers and connecting them (10)\n"
@@ -71,7 +76,7 @@ static int usage(const char *fmt, ...)
 
 enum {
 	O_HOSTS = 256, O_PORT, O_PHASES, O_BYTES, O_TOKENS, O_TOKEN_BYTES, O_ZIPF, O_DRIFT,
-	O_SHUFFLE, O_EPH, O_SEED, O_MATRIX, O_REPEAT, O_PAUSE, O_TIMEOUT, O_CTIMEOUT,
+	O_SHUFFLE, O_EPH, O_SEED, O_MATRIX, O_REPEAT, O_STREAMS, O_PAUSE, O_TIMEOUT, O_CTIMEOUT,
 	O_ANNOUNCE, O_ANNOUNCE_SOCK, O_NHOSTS, O_PHASE, O_BIND, O_ONCE, O_INJECT, O_HELP,
 };
 
@@ -89,6 +94,7 @@ static const struct option long_opts[] = {
 	{ "seed", required_argument, NULL, O_SEED },
 	{ "matrix", required_argument, NULL, O_MATRIX },
 	{ "repeat", required_argument, NULL, O_REPEAT },
+	{ "streams", required_argument, NULL, O_STREAMS },
 	{ "pause", required_argument, NULL, O_PAUSE },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "connect-timeout", required_argument, NULL, O_CTIMEOUT },
@@ -145,8 +151,11 @@ struct cmdline {
 	uint32_t port;
 	bool bind_given;
 	const char *bind;
-	bool bytes_given, tokens_given;
-	const char *matrix_file;
+	bool bytes_given, tokens_given, phases_given;
+	const char *model_opt;		/* a model option given (excludes --matrix) */
+	const char **matrix_files;	/* --matrix, in order */
+	uint32_t nmatrix_files;
+	uint64_t *matrices;		/* their contents, loaded for the hosts */
 };
 
 static int parse_opt(struct cmdline *c, int opt, const char *arg)
@@ -156,6 +165,8 @@ static int parse_opt(struct cmdline *c, int opt, const char *arg)
 	double x;
 	int err = 0;
 
+	if (opt >= O_BYTES && opt <= O_SEED)
+		c->model_opt = opt_name(opt);
 	switch (opt) {
 	case O_HOSTS:
 		c->host_lists[c->nhost_lists++] = arg;
@@ -167,6 +178,7 @@ static int parse_opt(struct cmdline *c, int opt, const char *arg)
 		break;
 	case O_PHASES:
 		err = cli_parse_u32(arg, 1, TG_MAX_LAYERS, &wl->layers);
+		c->phases_given = true;
 		break;
 	case O_BYTES:
 		err = tg_parse_size(arg, 1, TG_MAX_PAIR_BYTES, &wl->phase_bytes);
@@ -199,10 +211,17 @@ static int parse_opt(struct cmdline *c, int opt, const char *arg)
 		err = cli_parse_u64(arg, 0, INT64_MAX, &wl->seed);	/* JSON integers */
 		break;
 	case O_MATRIX:
-		c->matrix_file = arg;
+		if (c->nmatrix_files >= TG_MAX_LAYERS)
+			return usage("--matrix: at most %u files", TG_MAX_LAYERS);
+		c->matrix_files[c->nmatrix_files++] = arg;
 		break;
 	case O_REPEAT:
 		err = cli_parse_u32(arg, 1, 1000000, &c->run.repeat);
+		break;
+	case O_STREAMS:
+		err = cli_parse_u32(arg, 1, TG_MAX_STREAMS, &c->run.streams);
+		if (err)
+			return bad_value(opt, arg, err, "(1-16)");
 		break;
 	case O_PAUSE:
 		err = cli_parse_u32(arg, 0, 3600000, &c->run.pause_ms);
@@ -261,23 +280,62 @@ static int collect_hosts(struct cmdline *c, struct tg_hosts *hs)
 	return 0;
 }
 
-static int finish_workload(struct cmdline *c, uint32_t nhosts)
+/* --matrix files: loaded for @hs (their header must name these hosts). */
+static int load_matrices(struct cmdline *c, const struct tg_hosts *hs)
+{
+	struct tg_workload_params *wl = &c->run.wl;
+	size_t nn = (size_t)hs->n * hs->n;
+	char err[400];
+	uint32_t k;
+	int rc;
+
+	if (c->model_opt)
+		return usage("--matrix and --%s exclude each other: the files give the bytes",
+			     c->model_opt);
+	if ((uint64_t)c->nmatrix_files * nn > TG_MAX_PERM_ENTRIES)
+		return usage("--matrix: %u files of %u hosts are too many (at most %u entries)",
+			     c->nmatrix_files, hs->n, TG_MAX_PERM_ENTRIES);
+	c->matrices = malloc(sizeof(*c->matrices) * nn * c->nmatrix_files);
+	if (!c->matrices) {
+		fprintf(stderr, "%s: out of memory\n", TG_PROG);
+		return TG_EXIT_FAIL;
+	}
+	for (k = 0; k < c->nmatrix_files; k++) {
+		rc = tg_matrix_file_load(c->matrix_files[k], hs, &c->matrices[k * nn], err,
+					 sizeof(err));
+		if (rc == -ENOMEM) {
+			fprintf(stderr, "%s: %s\n", TG_PROG, err);
+			return TG_EXIT_FAIL;
+		}
+		if (rc)
+			return usage("--matrix %s", err);
+	}
+	wl->nmatrices = c->nmatrix_files;
+	wl->matrices = c->matrices;
+	wl->matrix_files = c->matrix_files;
+	if (!c->phases_given)
+		wl->layers = c->nmatrix_files;
+	return 0;
+}
+
+static int finish_workload(struct cmdline *c, const struct tg_hosts *hs)
 {
 	struct tg_workload_params *wl = &c->run.wl;
 	char err[200];
+	int rc;
 
-	if (c->matrix_file)
-		return usage("--matrix %s: reading matrix files needs the shared CSV parser "
-			     "(agent/demand_matrix.c), which is not in this build yet; use the "
-			     "Zipf model", c->matrix_file);
-	if (c->tokens_given) {
+	if (c->nmatrix_files) {
+		rc = load_matrices(c, hs);
+		if (rc)
+			return rc;
+	} else if (c->tokens_given) {
 		if (c->bytes_given)
 			return usage("--bytes and --tokens/--token-bytes exclude each other");
 		if (!wl->tokens || !wl->token_bytes)
 			return usage("--tokens and --token-bytes go together");
 		wl->phase_bytes = 0;
 	}
-	wl->nhosts = nhosts;
+	wl->nhosts = hs->n;
 	if (tg_workload_check(wl, err, sizeof(err)))
 		return usage("%s", err);
 	return 0;
@@ -307,7 +365,7 @@ static int cmd_run(struct cmdline *c)
 	if (!rc && c->run.hosts.n < 2)
 		rc = usage("--hosts: need at least 2 hosts, got %u", c->run.hosts.n);
 	if (!rc)
-		rc = finish_workload(c, c->run.hosts.n);
+		rc = finish_workload(c, &c->run.hosts);
 	if (!rc)
 		rc = tg_run(&c->run);
 	tg_hosts_free(&c->run.hosts);
@@ -327,7 +385,7 @@ static int cmd_matrix_main(struct cmdline *c)
 	if (!rc && hs.n < 2)
 		rc = usage("--hosts: need at least 2 hosts, got %u", hs.n);
 	if (!rc)
-		rc = finish_workload(c, hs.n);
+		rc = finish_workload(c, &hs);
 	if (!rc && c->mat.one_phase && c->mat.phase >= c->run.wl.layers)
 		rc = usage("--phase %u: only %u phases (0-%u)", c->mat.phase, c->run.wl.layers,
 			   c->run.wl.layers - 1);
@@ -353,13 +411,18 @@ int main(int argc, char **argv)
 		return usage("unknown command '%s' (serve, run or matrix)", c.cmd);
 	tg_workload_defaults(&c.run.wl);
 	c.run.repeat = 1;
+	c.run.streams = 1;
 	c.run.timeout_ms = 60000;
 	c.run.connect_timeout_ms = 10000;
 	c.run.json = c.mat.json = cli.json;
 	c.run.verbose = c.serve.verbose = cli.verbose;
 	c.host_lists = calloc((size_t)argc, sizeof(*c.host_lists));
-	if (!c.host_lists)
+	c.matrix_files = calloc((size_t)argc, sizeof(*c.matrix_files));
+	if (!c.host_lists || !c.matrix_files) {
+		free(c.host_lists);
+		free(c.matrix_files);
 		return TG_EXIT_FAIL;
+	}
 	optind = 2;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
@@ -391,5 +454,7 @@ int main(int argc, char **argv)
 		rc = cmd_matrix_main(&c);
 out:
 	free(c.host_lists);
+	free(c.matrix_files);
+	free(c.matrices);
 	return rc;
 }

@@ -150,3 +150,8 @@ uint64_t tg_sum_final(const struct tg_sum *s)
 	}
 	return mix64(b ^ mix64(a ^ s->len));
 }
+
+uint64_t tg_sum_chunk(uint64_t offset, const struct tg_sum *s)
+{
+	return mix64(tg_sum_final(s) ^ mix64(offset + GOLDEN));
+}

@@ -46,4 +46,12 @@ void tg_sum_update(struct tg_sum *s, const void *buf, size_t len);
 /* The checksum of everything added (the state is left as is). */
 uint64_t tg_sum_final(const struct tg_sum *s);
 
+/*
+ * A transfer travels in chunks over several connections, so they arrive
+ * in any order: its checksum is the sum (mod 2^64) over its chunks of
+ * tg_sum_chunk(offset, checksum state of the chunk's bytes), which binds
+ * each chunk's checksum to its offset.
+ */
+uint64_t tg_sum_chunk(uint64_t offset, const struct tg_sum *s);
+
 #endif /* MIXNET_TRAFGEN_PAYLOAD_H */

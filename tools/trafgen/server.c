@@ -2,10 +2,13 @@
 /*
  * `mixnet-trafgen serve` (see server.h): one thread, one epoll loop over
  * the listening socket, a signalfd, the driver's control connection and
- * the session's data connections (one per ordered pair, kept for the
- * whole session so slow start is paid once).  Memory is bounded: one
- * TG_CHUNK send buffer per outgoing connection and one shared receive
- * buffer; payload is generated and checked on the fly.
+ * the session's data connections (`streams` per ordered pair, kept for
+ * the whole session so slow start is paid once).  A pair's transfer is
+ * cut into chunks; each of the pair's connections takes the next chunk
+ * when it has room, so faster paths (e.g. the circuits a flow hashes to)
+ * carry more.  Memory is bounded: one TG_CHUNK send buffer per outgoing
+ * connection, one shared receive buffer and a bit per chunk received;
+ * payload is generated and checked on the fly.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -27,6 +32,9 @@
 #define MAX_PENDING	256	/* accepted, not yet identified connections */
 #define CTRL_TIMEOUT_MS	10000	/* writing a reply to the driver */
 #define SEND_BURST	4	/* chunks per connection per wakeup: fairness */
+/* With several connections per pair: unsent bytes a socket may queue, so
+ * that a connection on a slow path does not hoard chunks. */
+#define NOTSENT_LOWAT	(2 * TG_CHUNK)
 
 enum kind { K_LISTEN = 1, K_SIGNAL, K_CTRL, K_PENDING, K_OUT, K_IN };
 
@@ -36,28 +44,41 @@ struct pending {
 	size_t got;
 };
 
-/* This server's transfer to host j in the current phase. */
+/* One outgoing data connection (to host j, stream k: out[j * streams + k]). */
 struct out_conn {
 	int fd;
 	bool up;		/* connected, hello sent */
-	uint64_t want, produced, sent;
+	bool busy;		/* a chunk is being sent */
 	uint8_t hdr[TG_XFER_HDR_LEN];
 	size_t hdr_off;
 	unsigned char *buf;	/* TG_CHUNK, allocated on first use */
-	size_t buf_off, buf_len;
-	struct tg_sum sum;
+	size_t buf_off, buf_len;	/* payload of the chunk: sent, to send */
+};
+
+/* This server's transfer to host j in the current phase. */
+struct out_pair {
+	uint64_t want, produced, sent;
+	uint64_t sum;		/* of the chunks produced (tg_sum_chunk) */
 	uint64_t key, t_last;
 };
 
-/* The transfer from host i in the current phase. */
+/* One incoming data connection (from host i, stream k). */
 struct in_conn {
 	int fd;
-	uint64_t want, got;
 	uint8_t hdr[TG_XFER_HDR_LEN];
 	size_t hdr_got;
-	struct tg_sum sum;
+	uint64_t off;		/* chunk being received: offset, length, got */
+	uint32_t len, got;
+	struct tg_sum sum;	/* of the chunk's bytes so far */
+};
+
+/* The transfer from host i in the current phase. */
+struct in_pair {
+	uint64_t want, got;
+	uint64_t sum;		/* of the chunks received whole */
 	int64_t bad;
 	uint64_t key, t_last;
+	uint8_t *seen;		/* a bit per chunk: duplicates are refused */
 };
 
 enum phase_state { PH_IDLE, PH_READY, PH_RUNNING, PH_FAILED };
@@ -75,8 +96,11 @@ struct server {
 	uint64_t session;
 	uint32_t index, n;
 	struct tg_hosts hosts;
-	struct out_conn *out;
-	struct in_conn *in;
+	uint32_t streams;	/* connections per pair */
+	struct out_pair *out;	/* per host */
+	struct in_pair *in;
+	struct out_conn *oc;	/* per host and stream */
+	struct in_conn *ic;
 	bool connecting, connected;
 	/* phase */
 	enum phase_state ph;
@@ -169,21 +193,32 @@ static void report_err(struct server *s, int peer, int err, const char *fmt, ...
 }
 
 /* ---- session -------------------------------------------------------------- */
+static uint32_t nconns(const struct server *s)
+{
+	return s->n * s->streams;
+}
+
 static void session_drop(struct server *s)
 {
 	uint32_t i;
 
 	if (!s->in_session)
 		return;
-	for (i = 0; i < s->n; i++) {
-		close_fd(&s->out[i].fd);
-		free(s->out[i].buf);
-		close_fd(&s->in[i].fd);
+	for (i = 0; i < nconns(s); i++) {
+		close_fd(&s->oc[i].fd);
+		free(s->oc[i].buf);
+		close_fd(&s->ic[i].fd);
 	}
+	for (i = 0; i < s->n; i++)
+		free(s->in[i].seen);
 	free(s->out);
 	free(s->in);
+	free(s->oc);
+	free(s->ic);
 	s->out = NULL;
 	s->in = NULL;
+	s->oc = NULL;
+	s->ic = NULL;
 	tg_hosts_free(&s->hosts);
 	s->in_session = s->connecting = s->connected = false;
 	s->ph = PH_IDLE;
@@ -207,20 +242,20 @@ static void ctrl_drop(struct server *s)
 /* The phase cannot complete: stop sending, keep the session for abort. */
 static void phase_fail(struct server *s)
 {
-	uint32_t j;
+	uint32_t c;
 
 	if (s->ph != PH_RUNNING && s->ph != PH_READY)
 		return;
 	s->ph = PH_FAILED;
-	for (j = 0; j < s->n; j++)
-		if (s->out[j].fd >= 0)
-			ep_set(s, EPOLL_CTL_MOD, s->out[j].fd, EPOLLIN, tag(K_OUT, j));
+	for (c = 0; c < nconns(s); c++)
+		if (s->oc[c].fd >= 0)
+			ep_set(s, EPOLL_CTL_MOD, s->oc[c].fd, EPOLLIN, tag(K_OUT, c));
 }
 
 static void on_session(struct server *s, struct tg_msg *m)
 {
 	const struct tg_host *me;
-	uint32_t i;
+	uint32_t i, n = m->hosts.n, nc = n * m->streams;
 
 	if (s->in_session) {
 		report_err(s, -1, EBUSY, "a session is already set up on this connection");
@@ -233,37 +268,46 @@ static void on_session(struct server *s, struct tg_msg *m)
 			   me->name, me->addr, me->port, s->self);
 		return;
 	}
-	s->out = calloc(m->hosts.n, sizeof(*s->out));
-	s->in = calloc(m->hosts.n, sizeof(*s->in));
-	if (!s->out || !s->in) {
+	s->out = calloc(n, sizeof(*s->out));
+	s->in = calloc(n, sizeof(*s->in));
+	s->oc = calloc(nc, sizeof(*s->oc));
+	s->ic = calloc(nc, sizeof(*s->ic));
+	if (!s->out || !s->in || !s->oc || !s->ic) {
 		free(s->out);
 		free(s->in);
+		free(s->oc);
+		free(s->ic);
 		s->out = NULL;
 		s->in = NULL;
-		report_err(s, -1, ENOMEM, "out of memory for %u hosts", m->hosts.n);
+		s->oc = NULL;
+		s->ic = NULL;
+		report_err(s, -1, ENOMEM, "out of memory for %u hosts x %u streams", n, m->streams);
 		return;
 	}
-	for (i = 0; i < m->hosts.n; i++) {
-		s->out[i].fd = -1;
-		s->in[i].fd = -1;
+	for (i = 0; i < n; i++)
 		s->in[i].bad = -1;
+	for (i = 0; i < nc; i++) {
+		s->oc[i].fd = -1;
+		s->ic[i].fd = -1;
 	}
 	s->hosts = m->hosts;		/* take it over */
 	memset(&m->hosts, 0, sizeof(m->hosts));
 	s->n = s->hosts.n;
+	s->streams = m->streams;
 	s->index = m->index;
 	s->session = m->session;
 	s->in_session = true;
 	s->ph = PH_IDLE;
 	s->seq = -1;
-	logv(s, "session %016" PRIx64 ": host %u of %u ('%s')", s->session, s->index, s->n,
-	     s->hosts.h[s->index].name);
+	logv(s, "session %016" PRIx64 ": host %u of %u ('%s'), %u stream%s per pair", s->session,
+	     s->index, s->n, s->hosts.h[s->index].name, s->streams, s->streams > 1 ? "s" : "");
 	ctrl_simple(s, TG_OP_OK, -1);
 }
 
 static void on_connect(struct server *s)
 {
-	uint32_t j;
+	int lowat = NOTSENT_LOWAT;
+	uint32_t j, k;
 	int fd;
 
 	if (!s->in_session || s->connecting) {
@@ -277,31 +321,52 @@ static void on_connect(struct server *s)
 
 		if (j == s->index)
 			continue;
-		fd = tg_connect_start(h->addr, h->port, s->o->self.addr);
-		if (fd < 0) {
-			report_err(s, (int)j, -fd, "connect to %s (%s port %u): %s", h->name,
-				   h->addr, h->port, strerror(-fd));
-			return;
+		for (k = 0; k < s->streams; k++) {
+			fd = tg_connect_start(h->addr, h->port, s->o->self.addr);
+			if (fd < 0) {
+				report_err(s, (int)j, -fd, "connect to %s (%s port %u): %s", h->name,
+					   h->addr, h->port, strerror(-fd));
+				return;
+			}
+			if (s->streams > 1)
+				setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+			s->oc[j * s->streams + k].fd = fd;
+			ep_set(s, EPOLL_CTL_ADD, fd, EPOLLOUT, tag(K_OUT, j * s->streams + k));
 		}
-		s->out[j].fd = fd;
-		ep_set(s, EPOLL_CTL_ADD, fd, EPOLLOUT, tag(K_OUT, j));
 	}
 }
 
 static bool all_connected(const struct server *s)
 {
-	uint32_t j;
+	uint32_t c;
 
-	for (j = 0; j < s->n; j++)
-		if (j != s->index && (!s->out[j].up || s->in[j].fd < 0))
+	for (c = 0; c < nconns(s); c++)
+		if (c / s->streams != s->index && (!s->oc[c].up || s->ic[c].fd < 0))
 			return false;
 	return true;
+}
+
+/* The pair's connections: all open (a phase with bytes needs each of them). */
+static bool pair_open(const struct server *s, const struct out_conn *oc,
+		      const struct in_conn *ic, uint32_t j)
+{
+	uint32_t k;
+
+	for (k = 0; k < s->streams; k++)
+		if ((oc && oc[j * s->streams + k].fd < 0) || (ic && ic[j * s->streams + k].fd < 0))
+			return false;
+	return true;
+}
+
+static uint64_t chunks_of(uint64_t bytes)
+{
+	return (bytes + TG_CHUNK - 1) / TG_CHUNK;
 }
 
 /* ---- phases --------------------------------------------------------------- */
 static void on_phase(struct server *s, const struct tg_msg *m)
 {
-	uint32_t j;
+	uint32_t j, c;
 
 	if (!s->connected || (s->ph != PH_IDLE)) {
 		report_err(s, -1, EPROTO, "phase %" PRId64 ": %s", m->seq,
@@ -314,43 +379,62 @@ static void on_phase(struct server *s, const struct tg_msg *m)
 		return;
 	}
 	for (j = 0; j < s->n; j++) {
-		if (m->want_send[j] && s->out[j].fd < 0) {
+		if (m->want_send[j] && !pair_open(s, s->oc, NULL, j)) {
 			report_err(s, (int)j, ENOTCONN, "phase %" PRId64 ": %s->%s: no data connection",
 				   m->seq, peer_name(s, s->index), peer_name(s, j));
 			return;
 		}
-		if (m->want_recv[j] && s->in[j].fd < 0) {
+		if (m->want_recv[j] && !pair_open(s, NULL, s->ic, j)) {
 			report_err(s, (int)j, ENOTCONN, "phase %" PRId64 ": %s->%s: no data connection",
 				   m->seq, peer_name(s, j), peer_name(s, s->index));
 			return;
 		}
 	}
-	s->seq = m->seq;
-	for (j = 0; j < s->n; j++) {
-		struct out_conn *o = &s->out[j];
-		struct in_conn *in = &s->in[j];
+	for (c = 0; c < nconns(s); c++) {
+		struct out_conn *oc = &s->oc[c];
 
-		o->want = m->want_send[j];
-		o->produced = o->sent = 0;
-		o->hdr_off = 0;
-		o->buf_off = o->buf_len = 0;
-		tg_sum_init(&o->sum);
-		o->t_last = 0;
-		o->key = tg_payload_key(s->session, (uint32_t)m->seq, s->index, j);
-		in->want = m->want_recv[j];
-		in->got = 0;
-		in->hdr_got = 0;
-		tg_sum_init(&in->sum);
-		in->bad = -1;
-		in->t_last = 0;
-		in->key = tg_payload_key(s->session, (uint32_t)m->seq, j, s->index);
-		if (o->want && !o->buf) {
-			o->buf = malloc(TG_CHUNK);
-			if (!o->buf) {
+		if (m->want_send[c / s->streams] && !oc->buf) {
+			oc->buf = malloc(TG_CHUNK);
+			if (!oc->buf) {
 				report_err(s, -1, ENOMEM, "out of memory");
 				return;
 			}
 		}
+		oc->busy = false;
+		oc->hdr_off = TG_XFER_HDR_LEN;
+		oc->buf_off = oc->buf_len = 0;
+		s->ic[c].hdr_got = 0;
+		s->ic[c].len = s->ic[c].got = 0;
+	}
+	for (j = 0; j < s->n; j++) {
+		struct in_pair *in = &s->in[j];
+
+		free(in->seen);
+		in->seen = NULL;
+		if (m->want_recv[j]) {
+			in->seen = calloc(chunks_of(m->want_recv[j]) / 8 + 1, 1);
+			if (!in->seen) {
+				report_err(s, -1, ENOMEM, "out of memory");
+				return;
+			}
+		}
+	}
+	s->seq = m->seq;
+	for (j = 0; j < s->n; j++) {
+		struct out_pair *o = &s->out[j];
+		struct in_pair *in = &s->in[j];
+
+		o->want = m->want_send[j];
+		o->produced = o->sent = 0;
+		o->sum = 0;
+		o->t_last = 0;
+		o->key = tg_payload_key(s->session, (uint32_t)m->seq, s->index, j);
+		in->want = m->want_recv[j];
+		in->got = 0;
+		in->sum = 0;
+		in->bad = -1;
+		in->t_last = 0;
+		in->key = tg_payload_key(s->session, (uint32_t)m->seq, j, s->index);
 	}
 	s->ph = PH_READY;
 	s->t_go = 0;
@@ -359,7 +443,7 @@ static void on_phase(struct server *s, const struct tg_msg *m)
 
 static void on_go(struct server *s, const struct tg_msg *m)
 {
-	uint32_t j;
+	uint32_t c;
 
 	if (s->ph != PH_READY || m->seq != s->seq) {
 		report_err(s, -1, EPROTO, "go %" PRId64 ": phase %" PRId64 " is not ready",
@@ -368,15 +452,9 @@ static void on_go(struct server *s, const struct tg_msg *m)
 	}
 	s->ph = PH_RUNNING;
 	s->t_go = tg_now_usec();
-	for (j = 0; j < s->n; j++) {
-		struct out_conn *o = &s->out[j];
-		struct tg_xfer_hdr h = { .seq = (uint32_t)s->seq, .len = o->want };
-
-		if (!o->want)
-			continue;
-		tg_xfer_hdr_encode(&h, o->hdr);
-		ep_set(s, EPOLL_CTL_MOD, o->fd, EPOLLIN | EPOLLOUT, tag(K_OUT, j));
-	}
+	for (c = 0; c < nconns(s); c++)
+		if (s->out[c / s->streams].want)
+			ep_set(s, EPOLL_CTL_MOD, s->oc[c].fd, EPOLLIN | EPOLLOUT, tag(K_OUT, c));
 }
 
 static uint64_t since_go(const struct server *s, uint64_t t)
@@ -396,10 +474,10 @@ static void send_report(struct server *s, enum tg_op op, int64_t seq)
 	}
 	for (j = 0; j < s->n; j++) {
 		m.send[j].bytes = s->out[j].sent;
-		m.send[j].sum = tg_sum_final(&s->out[j].sum);
+		m.send[j].sum = s->out[j].sum;
 		m.send[j].usec = since_go(s, s->out[j].t_last);
 		m.recv[j].bytes = s->in[j].got;
-		m.recv[j].sum = tg_sum_final(&s->in[j].sum);
+		m.recv[j].sum = s->in[j].sum;
 		m.recv[j].usec = since_go(s, s->in[j].t_last);
 		m.recv[j].bad = s->in[j].bad;
 	}
@@ -435,132 +513,176 @@ static void check_progress(struct server *s)
 }
 
 /* ---- data ----------------------------------------------------------------- */
-static void out_fail(struct server *s, uint32_t j, int err, const char *what)
+static void out_fail(struct server *s, uint32_t c, int err, const char *what)
 {
+	uint32_t j = c / s->streams;
 	const struct tg_host *h = &s->hosts.h[j];
 
 	report_err(s, (int)j, err, "%s->%s (%s port %u): %s: %s", peer_name(s, s->index),
 		   h->name, h->addr, h->port, what, strerror(err));
-	close_fd(&s->out[j].fd);
-	s->out[j].up = false;
+	close_fd(&s->oc[c].fd);
+	s->oc[c].up = false;
 	phase_fail(s);
 }
 
-/* Next chunk of payload for host j, with the test hooks applied. */
-static void out_refill(struct server *s, uint32_t j)
+/* Connection @c takes the pair's next chunk, with the test hooks applied. */
+static void out_take_chunk(struct server *s, uint32_t c)
 {
-	struct out_conn *o = &s->out[j];
+	uint32_t j = c / s->streams;
+	struct out_conn *oc = &s->oc[c];
+	struct out_pair *o = &s->out[j];
 	const struct tg_inject *f = &s->o->inject;
 	uint64_t len = o->want - o->produced;
+	struct tg_xfer_hdr h = { .seq = (uint32_t)s->seq, .offset = o->produced };
+	struct tg_sum sum;
 
 	if (len > TG_CHUNK)
 		len = TG_CHUNK;
-	if (f->kind == TG_INJECT_TRUNCATE && f->peer == j && o->produced + len > f->offset)
-		len = f->offset > o->produced ? f->offset - o->produced : 0;
-	tg_payload_fill(o->key, o->produced, o->buf, len);
-	tg_sum_update(&o->sum, o->buf, len);
+	h.len = (uint32_t)len;
+	tg_payload_fill(o->key, o->produced, oc->buf, len);
+	tg_sum_init(&sum);
+	tg_sum_update(&sum, oc->buf, len);
+	o->sum += tg_sum_chunk(o->produced, &sum);
 	if (f->kind == TG_INJECT_CORRUPT && f->peer == j && f->offset >= o->produced &&
 	    f->offset < o->produced + len)
-		o->buf[f->offset - o->produced] ^= 0x5a;	/* after the checksum */
-	o->produced += len;
-	o->buf_off = 0;
-	o->buf_len = len;
+		oc->buf[f->offset - o->produced] ^= 0x5a;	/* after the checksum */
+	/* truncate: the header promises the whole chunk, the bytes stop at offset */
+	if (f->kind == TG_INJECT_TRUNCATE && f->peer == j && o->produced + len > f->offset)
+		len = f->offset > o->produced ? f->offset - o->produced : 0;
+	tg_xfer_hdr_encode(&h, oc->hdr);
+	oc->hdr_off = 0;
+	oc->buf_off = 0;
+	oc->buf_len = len;
+	oc->busy = true;
+	o->produced += h.len;
 }
 
-static void on_out(struct server *s, uint32_t j, uint32_t events)
+/* Test hook: every connection of pair @j closes at the truncation offset. */
+static void out_truncate(struct server *s, uint32_t j)
 {
-	struct out_conn *o = &s->out[j];
+	struct out_pair *o = &s->out[j];
+	uint32_t k;
+
+	logv(s, "test hook: truncating %s->%s after %" PRIu64 " bytes", peer_name(s, s->index),
+	     peer_name(s, j), o->sent);
+	for (k = 0; k < s->streams; k++) {
+		close_fd(&s->oc[j * s->streams + k].fd);
+		s->oc[j * s->streams + k].up = false;
+	}
+	o->want = o->sent;	/* report what really went out */
+}
+
+/* Stop asking for EPOLLOUT on the pair's idle connections once it has no chunk left. */
+static void out_pair_idle(struct server *s, uint32_t j)
+{
+	uint32_t k;
+
+	for (k = 0; k < s->streams; k++) {
+		struct out_conn *oc = &s->oc[j * s->streams + k];
+
+		if (oc->fd >= 0 && !oc->busy)
+			ep_set(s, EPOLL_CTL_MOD, oc->fd, EPOLLIN, tag(K_OUT, j * s->streams + k));
+	}
+}
+
+static void on_out(struct server *s, uint32_t c, uint32_t events)
+{
+	uint32_t j = c / s->streams;
+	struct out_conn *oc = &s->oc[c];
+	struct out_pair *o = &s->out[j];
 	const struct tg_inject *f = &s->o->inject;
 	int burst;
 	ssize_t k;
 
-	if (!o->up) {		/* connect finished */
+	if (!oc->up) {		/* connect finished */
 		struct tg_data_hello h = {
 			.version = TG_PROTO_VERSION, .session = s->session,
-			.src = s->index, .dst = j,
+			.src = s->index, .dst = j, .stream = (uint16_t)(c % s->streams),
 		};
 		uint8_t buf[TG_DATA_HELLO_LEN];
-		int err = tg_connect_result(o->fd);
+		int err = tg_connect_result(oc->fd);
 
 		if (!err) {
 			tg_data_hello_encode(&h, buf);
-			err = tg_write_all(o->fd, buf, sizeof(buf), CTRL_TIMEOUT_MS);
+			err = tg_write_all(oc->fd, buf, sizeof(buf), CTRL_TIMEOUT_MS);
 		}
 		if (err) {
-			out_fail(s, j, -err, "connect");
+			out_fail(s, c, -err, "connect");
 			return;
 		}
-		o->up = true;
-		ep_set(s, EPOLL_CTL_MOD, o->fd, EPOLLIN, tag(K_OUT, j));
+		oc->up = true;
+		ep_set(s, EPOLL_CTL_MOD, oc->fd, EPOLLIN, tag(K_OUT, c));
 		return;
 	}
 	if (events & EPOLLIN) {	/* the receiver never writes: EOF or junk */
-		char c;
+		char ch;
 
-		k = recv(o->fd, &c, 1, MSG_DONTWAIT);
+		k = recv(oc->fd, &ch, 1, MSG_DONTWAIT);
 		if ((k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) &&
 		    s->ph != PH_RUNNING) {
 			/* Between phases: the peer's session ended (abort, bye,
 			 * crash); a later phase needing it fails with ENOTCONN. */
 			logv(s, "data connection to %s closed", peer_name(s, j));
-			close_fd(&o->fd);
-			o->up = false;
+			close_fd(&oc->fd);
+			oc->up = false;
 			return;
 		}
 		if (k == 0 || (k < 0 && errno != EAGAIN && errno != EINTR)) {
-			out_fail(s, j, k == 0 ? ECONNRESET : errno, "connection closed by receiver");
+			out_fail(s, c, k == 0 ? ECONNRESET : errno, "connection closed by receiver");
 			return;
 		}
 		if (k > 0) {
-			out_fail(s, j, EPROTO, "unexpected data from receiver");
+			out_fail(s, c, EPROTO, "unexpected data from receiver");
 			return;
 		}
 	}
 	if (!(events & EPOLLOUT) || s->ph != PH_RUNNING)
 		return;
-	while (o->hdr_off < TG_XFER_HDR_LEN) {
-		k = send(o->fd, o->hdr + o->hdr_off, TG_XFER_HDR_LEN - o->hdr_off,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (k < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				out_fail(s, j, errno, "send");
-			return;
-		}
-		o->hdr_off += (size_t)k;
-	}
-	for (burst = 0; burst < SEND_BURST && o->sent < o->want; ) {
-		if (o->buf_off == o->buf_len) {
-			if (f->kind == TG_INJECT_TRUNCATE && f->peer == j && o->produced >= f->offset) {
-				logv(s, "test hook: truncating %s->%s after %" PRIu64 " bytes",
-				     peer_name(s, s->index), peer_name(s, j), o->sent);
-				close_fd(&o->fd);
-				o->up = false;
-				o->want = o->sent;	/* report what really went out */
-				return;
-			}
-			out_refill(s, j);
+	for (burst = 0; burst < SEND_BURST; ) {
+		if (!oc->busy) {
+			if (o->produced == o->want)
+				break;
+			out_take_chunk(s, c);
 			burst++;
 		}
-		k = send(o->fd, o->buf + o->buf_off, o->buf_len - o->buf_off,
-			 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (k < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				out_fail(s, j, errno, "send");
+		while (oc->hdr_off < TG_XFER_HDR_LEN) {
+			k = send(oc->fd, oc->hdr + oc->hdr_off, TG_XFER_HDR_LEN - oc->hdr_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (k < 0) {
+				if (errno != EAGAIN && errno != EINTR)
+					out_fail(s, c, errno, "send");
+				return;
+			}
+			oc->hdr_off += (size_t)k;
+		}
+		while (oc->buf_off < oc->buf_len) {
+			k = send(oc->fd, oc->buf + oc->buf_off, oc->buf_len - oc->buf_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (k < 0) {
+				if (errno != EAGAIN && errno != EINTR)
+					out_fail(s, c, errno, "send");
+				return;
+			}
+			oc->buf_off += (size_t)k;
+			o->sent += (uint64_t)k;
+		}
+		if (f->kind == TG_INJECT_TRUNCATE && f->peer == j && o->sent >= f->offset) {
+			out_truncate(s, j);
 			return;
 		}
-		o->buf_off += (size_t)k;
-		o->sent += (uint64_t)k;
+		oc->busy = false;
 	}
-	if (o->sent == o->want) {
+	if (o->produced == o->want)
+		out_pair_idle(s, j);
+	if (o->sent == o->want && !o->t_last)
 		o->t_last = tg_now_usec();
-		ep_set(s, EPOLL_CTL_MOD, o->fd, EPOLLIN, tag(K_OUT, j));
-	}
 }
 
-static void in_fail(struct server *s, uint32_t i, int err, const char *fmt, ...)
+static void in_fail(struct server *s, uint32_t c, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-static void in_fail(struct server *s, uint32_t i, int err, const char *fmt, ...)
+static void in_fail(struct server *s, uint32_t c, int err, const char *fmt, ...)
 {
+	uint32_t i = c / s->streams;
 	char why[160];
 	va_list ap;
 
@@ -568,90 +690,121 @@ static void in_fail(struct server *s, uint32_t i, int err, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	report_err(s, (int)i, err, "%s->%s: %s", peer_name(s, i), peer_name(s, s->index), why);
-	close_fd(&s->in[i].fd);
+	close_fd(&s->ic[c].fd);
 	phase_fail(s);
 }
 
-/* Consume @len received bytes from host i: header, then checked payload. */
-static void in_consume(struct server *s, uint32_t i, const unsigned char *p, size_t len)
+/* A chunk header from connection @c: is this chunk expected, and new? */
+static int in_chunk_start(struct server *s, uint32_t c)
 {
-	struct in_conn *in = &s->in[i];
+	uint32_t i = c / s->streams;
+	struct in_conn *ic = &s->ic[c];
+	struct in_pair *in = &s->in[i];
+	struct tg_xfer_hdr h;
+	uint64_t idx;
+
+	if (tg_xfer_hdr_decode(ic->hdr, &h)) {
+		in_fail(s, c, EPROTO, "bad chunk header");
+		return -1;
+	}
+	if (h.seq != (uint32_t)s->seq || h.offset >= in->want ||
+	    h.len != (in->want - h.offset < TG_CHUNK ? in->want - h.offset : TG_CHUNK)) {
+		in_fail(s, c, EPROTO, "chunk of %u bytes at %" PRIu64 " for phase %u, expected "
+			"%" PRIu64 " bytes in chunks of %u for phase %" PRId64, h.len, h.offset,
+			h.seq, in->want, TG_CHUNK, s->seq);
+		return -1;
+	}
+	idx = h.offset / TG_CHUNK;
+	if (in->seen[idx / 8] & (1u << (idx % 8))) {
+		in_fail(s, c, EPROTO, "chunk at %" PRIu64 " received twice", h.offset);
+		return -1;
+	}
+	in->seen[idx / 8] |= (uint8_t)(1u << (idx % 8));
+	ic->off = h.offset;
+	ic->len = h.len;
+	ic->got = 0;
+	tg_sum_init(&ic->sum);
+	return 0;
+}
+
+/* Consume @len received bytes of connection @c: chunk headers, then checked payload. */
+static void in_consume(struct server *s, uint32_t c, const unsigned char *p, size_t len)
+{
+	uint32_t i = c / s->streams;
+	struct in_conn *ic = &s->ic[c];
+	struct in_pair *in = &s->in[i];
 
 	while (len) {
-		struct tg_xfer_hdr h;
 		size_t k;
 
-		/* A failed phase still takes its data (and counts it for the
-		 * abort report): refusing it would break the senders too. */
-		if (s->ph == PH_IDLE || in->got == in->want) {
-			in_fail(s, i, EPROTO, "unexpected data (no transfer expected in phase %" PRId64 ")",
-				s->seq);
-			return;
-		}
-		if (in->hdr_got < TG_XFER_HDR_LEN) {
-			k = TG_XFER_HDR_LEN - in->hdr_got < len ? TG_XFER_HDR_LEN - in->hdr_got : len;
-			memcpy(in->hdr + in->hdr_got, p, k);
-			in->hdr_got += k;
+		if (ic->hdr_got < TG_XFER_HDR_LEN) {
+			/* A failed phase still takes its data (and counts it for the
+			 * abort report): refusing it would break the senders too. */
+			if (s->ph == PH_IDLE || in->got == in->want) {
+				in_fail(s, c, EPROTO, "unexpected data (no transfer expected in phase %"
+					PRId64 ")", s->seq);
+				return;
+			}
+			k = TG_XFER_HDR_LEN - ic->hdr_got < len ? TG_XFER_HDR_LEN - ic->hdr_got : len;
+			memcpy(ic->hdr + ic->hdr_got, p, k);
+			ic->hdr_got += k;
 			p += k;
 			len -= k;
-			if (in->hdr_got < TG_XFER_HDR_LEN)
+			if (ic->hdr_got == TG_XFER_HDR_LEN && in_chunk_start(s, c))
 				return;
-			if (tg_xfer_hdr_decode(in->hdr, &h)) {
-				in_fail(s, i, EPROTO, "bad transfer header");
-				return;
-			}
-			if (h.seq != (uint32_t)s->seq || h.len != in->want) {
-				in_fail(s, i, EPROTO, "transfer of %" PRIu64 " bytes for phase %u, "
-					"expected %" PRIu64 " bytes for phase %" PRId64,
-					h.len, h.seq, in->want, s->seq);
-				return;
-			}
 			continue;
 		}
-		k = in->want - in->got < len ? (size_t)(in->want - in->got) : len;
-		if (in->bad < 0) {
-			int64_t off = tg_payload_check(in->key, in->got, p, k);
+		k = ic->len - ic->got < len ? ic->len - ic->got : len;
+		if (in->bad < 0 || ic->off + ic->got < (uint64_t)in->bad) {
+			int64_t off = tg_payload_check(in->key, ic->off + ic->got, p, k);
 
-			if (off >= 0) {
-				in->bad = (int64_t)in->got + off;
+			if (off >= 0 && (in->bad < 0 || (int64_t)(ic->off + ic->got) + off < in->bad)) {
+				in->bad = (int64_t)(ic->off + ic->got) + off;
 				fprintf(stderr, "%s serve %s: %s->%s: byte %" PRId64 " is corrupt\n",
 					TG_PROG, s->self, peer_name(s, i), peer_name(s, s->index),
 					in->bad);
 			}
 		}
-		tg_sum_update(&in->sum, p, k);
+		tg_sum_update(&ic->sum, p, k);
+		ic->got += (uint32_t)k;
 		in->got += k;
 		p += k;
 		len -= k;
+		if (ic->got == ic->len) {
+			in->sum += tg_sum_chunk(ic->off, &ic->sum);
+			ic->hdr_got = 0;
+		}
 		if (in->got == in->want)
 			in->t_last = tg_now_usec();
 	}
 }
 
-static void on_in(struct server *s, uint32_t i)
+static void on_in(struct server *s, uint32_t c)
 {
-	struct in_conn *in = &s->in[i];
+	uint32_t i = c / s->streams;
+	struct in_conn *ic = &s->ic[c];
+	struct in_pair *in = &s->in[i];
 	int rounds;
 	ssize_t k;
 
-	for (rounds = 0; rounds < SEND_BURST && in->fd >= 0; rounds++) {
-		k = recv(in->fd, s->rbuf, TG_CHUNK, MSG_DONTWAIT);
+	for (rounds = 0; rounds < SEND_BURST && ic->fd >= 0; rounds++) {
+		k = recv(ic->fd, s->rbuf, TG_CHUNK, MSG_DONTWAIT);
 		if (k > 0) {
-			in_consume(s, i, s->rbuf, (size_t)k);
+			in_consume(s, c, s->rbuf, (size_t)k);
 			continue;
 		}
 		if (k < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (k < 0) {
-			in_fail(s, i, errno, "receive: %s", strerror(errno));
+			in_fail(s, c, errno, "receive: %s", strerror(errno));
 		} else if (s->ph != PH_IDLE && in->got < in->want) {
-			in_fail(s, i, ECONNRESET, "connection closed after %" PRIu64 " of %" PRIu64
+			in_fail(s, c, ECONNRESET, "connection closed after %" PRIu64 " of %" PRIu64
 				" bytes", in->got, in->want);
 		} else {
 			/* Between phases: the peer's session ended (abort, bye,
 			 * crash); a later phase needing it fails with ENOTCONN. */
 			logv(s, "data connection from %s closed", peer_name(s, i));
-			close_fd(&in->fd);
+			close_fd(&ic->fd);
 		}
 		return;
 	}
@@ -705,16 +858,19 @@ static void take_control(struct server *s, struct pending *p)
 static void take_data(struct server *s, struct pending *p)
 {
 	struct tg_data_hello h;
+	uint32_t c;
 
 	if (tg_data_hello_decode(p->buf, &h) || !s->in_session || h.session != s->session ||
-	    h.dst != s->index || h.src >= s->n || h.src == s->index || s->in[h.src].fd >= 0) {
+	    h.dst != s->index || h.src >= s->n || h.src == s->index || h.stream >= s->streams ||
+	    s->ic[h.src * s->streams + h.stream].fd >= 0) {
 		logv(s, "data connection refused (bad hello, wrong session or duplicate)");
 		close_fd(&p->fd);
 		return;
 	}
-	s->in[h.src].fd = p->fd;
+	c = h.src * s->streams + h.stream;
+	s->ic[c].fd = p->fd;
 	p->fd = -1;
-	ep_set(s, EPOLL_CTL_MOD, s->in[h.src].fd, EPOLLIN, tag(K_IN, h.src));
+	ep_set(s, EPOLL_CTL_MOD, s->ic[c].fd, EPOLLIN, tag(K_IN, c));
 }
 
 static void on_pending(struct server *s, uint32_t slot)
@@ -903,12 +1059,12 @@ int tg_serve(const struct tg_serve_opts *o)
 					on_pending(&s, idx);
 				break;
 			case K_OUT:
-				if (s.in_session && idx < s.n && s.out[idx].fd >= 0)
+				if (s.in_session && idx < nconns(&s) && s.oc[idx].fd >= 0)
 					on_out(&s, idx, ev[i].events | (ev[i].events & (EPOLLERR | EPOLLHUP) ?
 									EPOLLIN | EPOLLOUT : 0));
 				break;
 			case K_IN:
-				if (s.in_session && idx < s.n && s.in[idx].fd >= 0)
+				if (s.in_session && idx < nconns(&s) && s.ic[idx].fd >= 0)
 					on_in(&s, idx);
 				break;
 			}

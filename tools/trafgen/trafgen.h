@@ -14,11 +14,14 @@
 #define TG_MAX_HOSTS		1024u
 #define TG_NAME_MAX		64	/* host name, with its NUL */
 #define TG_ADDR_MAX		46	/* INET6_ADDRSTRLEN */
-#define TG_PROTO_VERSION	1
+#define TG_PROTO_VERSION	2
 /* Largest transfer of one pair in one phase, and of one phase in total. */
 #define TG_MAX_PAIR_BYTES	(1ULL << 40)
-/* One send chunk per outgoing connection, one shared receive buffer. */
+/* Unit of a transfer on the wire (wire.h); one send buffer of this size
+ * per outgoing connection, one shared receive buffer. */
 #define TG_CHUNK		(64u * 1024u)
+/* Data connections per ordered pair (--streams). */
+#define TG_MAX_STREAMS		16u
 /* Longest control line (a phase message carries 2 x n numbers). */
 #define TG_MAX_LINE		(1u << 20)
 

@@ -133,6 +133,7 @@ char *tg_msg_encode(const struct tg_msg *m, size_t *len)
 		snprintf(id, sizeof(id), "%016" PRIx64, m->session);
 		json_object_set_new(o, "id", json_string(id));
 		json_object_set_new(o, "index", json_integer(m->index));
+		json_object_set_new(o, "streams", json_integer(m->streams));
 		json_object_set_new(o, "hosts", hosts_array(&m->hosts));
 		break;
 	case TG_OP_PHASE:
@@ -361,6 +362,10 @@ int tg_msg_decode(const char *line, size_t len, struct tg_msg *m, char *err, siz
 		if (ret)
 			goto out;
 		m->index = (uint32_t)x;
+		ret = get_int(o, "streams", 1, TG_MAX_STREAMS, &x, err, errlen);
+		if (ret)
+			goto out;
+		m->streams = (uint32_t)x;
 		break;
 	case TG_OP_PHASE: {
 		json_t *a = json_object_get(o, "send");
@@ -420,13 +425,13 @@ out:
 /* ---- binary headers -------------------------------------------------------- */
 void tg_data_hello_encode(const struct tg_data_hello *h, uint8_t out[TG_DATA_HELLO_LEN])
 {
-	uint16_t v = htole16(h->version), z = 0;
+	uint16_t v = htole16(h->version), st = htole16(h->stream);
 	uint32_t s = htole32(h->src), d = htole32(h->dst);
 	uint64_t id = htole64(h->session);
 
 	memcpy(out, TG_DATA_MAGIC, 4);
 	memcpy(out + 4, &v, 2);
-	memcpy(out + 6, &z, 2);
+	memcpy(out + 6, &st, 2);
 	memcpy(out + 8, &s, 4);
 	memcpy(out + 12, &d, 4);
 	memcpy(out + 16, &id, 8);
@@ -434,19 +439,21 @@ void tg_data_hello_encode(const struct tg_data_hello *h, uint8_t out[TG_DATA_HEL
 
 int tg_data_hello_decode(const uint8_t in[TG_DATA_HELLO_LEN], struct tg_data_hello *h)
 {
-	uint16_t v;
+	uint16_t v, st;
 	uint32_t s, d;
 	uint64_t id;
 
 	if (memcmp(in, TG_DATA_MAGIC, 4))
 		return -EPROTO;
 	memcpy(&v, in + 4, 2);
+	memcpy(&st, in + 6, 2);
 	memcpy(&s, in + 8, 4);
 	memcpy(&d, in + 12, 4);
 	memcpy(&id, in + 16, 8);
-	if (le16toh(v) != TG_PROTO_VERSION)
+	if (le16toh(v) != TG_PROTO_VERSION || le16toh(st) >= TG_MAX_STREAMS)
 		return -EPROTO;
 	h->version = le16toh(v);
+	h->stream = le16toh(st);
 	h->src = le32toh(s);
 	h->dst = le32toh(d);
 	h->session = le64toh(id);
@@ -455,26 +462,33 @@ int tg_data_hello_decode(const uint8_t in[TG_DATA_HELLO_LEN], struct tg_data_hel
 
 void tg_xfer_hdr_encode(const struct tg_xfer_hdr *h, uint8_t out[TG_XFER_HDR_LEN])
 {
-	uint32_t s = htole32(h->seq);
-	uint64_t l = htole64(h->len);
+	uint32_t s = htole32(h->seq), l = htole32(h->len), z = 0;
+	uint64_t o = htole64(h->offset);
 
 	memcpy(out, TG_XFER_MAGIC, 4);
 	memcpy(out + 4, &s, 4);
-	memcpy(out + 8, &l, 8);
+	memcpy(out + 8, &o, 8);
+	memcpy(out + 16, &l, 4);
+	memcpy(out + 20, &z, 4);
 }
 
 int tg_xfer_hdr_decode(const uint8_t in[TG_XFER_HDR_LEN], struct tg_xfer_hdr *h)
 {
-	uint32_t s;
-	uint64_t l;
+	uint32_t s, l, z;
+	uint64_t o;
 
 	if (memcmp(in, TG_XFER_MAGIC, 4))
 		return -EPROTO;
 	memcpy(&s, in + 4, 4);
-	memcpy(&l, in + 8, 8);
-	if (le64toh(l) > TG_MAX_PAIR_BYTES)
+	memcpy(&o, in + 8, 8);
+	memcpy(&l, in + 16, 4);
+	memcpy(&z, in + 20, 4);
+	o = le64toh(o);
+	l = le32toh(l);
+	if (z || !l || l > TG_CHUNK || o % TG_CHUNK || o > TG_MAX_PAIR_BYTES - l)
 		return -EPROTO;
 	h->seq = le32toh(s);
-	h->len = le64toh(l);
+	h->offset = o;
+	h->len = l;
 	return 0;
 }

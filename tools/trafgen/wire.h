@@ -7,10 +7,14 @@
  *  - "MXTC": a driver's control connection, then JSON objects, one per
  *    line ('\n'), both ways (struct tg_msg);
  *  - "MXTH": a data connection from another server: the rest of a
- *    24-byte hello (session, source and destination index), then per
- *    phase one transfer: a 16-byte header ("MXTX", phase, length) and
- *    that many payload bytes (payload.h).  A pair with nothing to send in
- *    a phase sends nothing, not even a header.
+ *    24-byte hello (session, stream, source and destination index).  A
+ *    session has `streams` data connections per ordered pair (parallel
+ *    TCP flows, so a pair can use several circuits).  A pair's transfer in
+ *    a phase is cut into chunks of TG_CHUNK bytes (the last one shorter),
+ *    each sent whole on whichever of the pair's connections is free: a
+ *    24-byte chunk header ("MXTX", phase, offset, length) and that many
+ *    payload bytes (payload.h, at that offset of the pair's stream).  A
+ *    pair with nothing to send in a phase sends nothing.
  * All binary integers are little-endian.
  */
 #ifndef MIXNET_TRAFGEN_WIRE_H
@@ -26,7 +30,7 @@
 #define TG_DATA_MAGIC		"MXTH"
 #define TG_XFER_MAGIC		"MXTX"
 #define TG_DATA_HELLO_LEN	24
-#define TG_XFER_HDR_LEN		16
+#define TG_XFER_HDR_LEN		24
 #define TG_MSG_TEXT_MAX		256
 
 enum tg_op {
@@ -60,6 +64,7 @@ struct tg_msg {
 	uint16_t port;			/* ... and port */
 	uint64_t session;		/* session */
 	uint32_t index;			/* session: the receiving server's host index */
+	uint32_t streams;		/* session: data connections per pair (1-TG_MAX_STREAMS) */
 	struct tg_hosts hosts;		/* session */
 	int64_t seq;			/* phase .. error; -1 when none */
 	uint32_t n;			/* entries in the arrays below */
@@ -92,21 +97,25 @@ int tg_msg_alloc_report(struct tg_msg *m, uint32_t n);
 
 struct tg_data_hello {
 	uint16_t version;
+	uint16_t stream;	/* which of the pair's connections (< TG_MAX_STREAMS) */
 	uint64_t session;
 	uint32_t src, dst;
 };
 
 void tg_data_hello_encode(const struct tg_data_hello *h, uint8_t out[TG_DATA_HELLO_LEN]);
-/* 0, or -EPROTO (bad magic or version). */
+/* 0, or -EPROTO (bad magic, version or stream). */
 int tg_data_hello_decode(const uint8_t in[TG_DATA_HELLO_LEN], struct tg_data_hello *h);
 
+/* A chunk: bytes [offset, offset + len) of the pair's transfer in phase seq. */
 struct tg_xfer_hdr {
 	uint32_t seq;
-	uint64_t len;
+	uint64_t offset;
+	uint32_t len;
 };
 
 void tg_xfer_hdr_encode(const struct tg_xfer_hdr *h, uint8_t out[TG_XFER_HDR_LEN]);
-/* 0, or -EPROTO (bad magic, or length over TG_MAX_PAIR_BYTES). */
+/* 0, or -EPROTO (bad magic, length 0 or over TG_CHUNK, offset not a
+ * multiple of TG_CHUNK, end over TG_MAX_PAIR_BYTES, reserved bits set). */
 int tg_xfer_hdr_decode(const uint8_t in[TG_XFER_HDR_LEN], struct tg_xfer_hdr *h);
 
 #endif /* MIXNET_TRAFGEN_WIRE_H */

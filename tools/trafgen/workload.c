@@ -14,6 +14,7 @@ struct tg_workload {
 	uint32_t experts;
 	double *zipf_w;		/* experts: normalized weight of rank r */
 	uint32_t *perm;		/* layers x experts: expert holding rank r */
+	uint64_t *fixed;	/* fixed matrices (p.nmatrices of them), or NULL */
 };
 
 /* ---- deterministic random numbers (splitmix64 streams) ------------------ */
@@ -86,6 +87,40 @@ void tg_workload_defaults(struct tg_workload_params *p)
 	p->phase_bytes = 4ULL << 20;
 }
 
+/* Fixed matrices: sizes and sums (matrix_file.c checked the files). */
+static int check_fixed(const struct tg_workload_params *p, char *err, size_t errlen)
+{
+	size_t nn = (size_t)p->nhosts * p->nhosts, k, e;
+
+	if (p->layers < 1 || p->layers > TG_MAX_LAYERS) {
+		snprintf(err, errlen, "phases: %u (need 1-%u)", p->layers, TG_MAX_LAYERS);
+		return -EINVAL;
+	}
+	if (!p->matrices || (uint64_t)p->nmatrices * nn > TG_MAX_PERM_ENTRIES) {
+		snprintf(err, errlen, "matrices: %u of %u hosts (at most %u entries in all)",
+			 p->nmatrices, p->nhosts, TG_MAX_PERM_ENTRIES);
+		return -EINVAL;
+	}
+	for (k = 0; k < p->nmatrices; k++) {
+		const uint64_t *m = &p->matrices[k * nn];
+		uint64_t total = 0;
+
+		for (e = 0; e < nn; e++) {
+			if ((e % (p->nhosts + 1) == 0 && m[e]) || m[e] > TG_MAX_PAIR_BYTES - total) {
+				snprintf(err, errlen, "matrix %zu: a diagonal entry, or more than %llu "
+					 "bytes", k, (unsigned long long)TG_MAX_PAIR_BYTES);
+				return -EINVAL;
+			}
+			total += m[e];
+		}
+		if (!total) {
+			snprintf(err, errlen, "matrix %zu carries no bytes", k);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int tg_workload_check(const struct tg_workload_params *p, char *err, size_t errlen)
 {
 	uint64_t experts = (uint64_t)p->nhosts * p->experts_per_host;
@@ -94,6 +129,8 @@ int tg_workload_check(const struct tg_workload_params *p, char *err, size_t errl
 		snprintf(err, errlen, "hosts: %u (need 2-%u)", p->nhosts, TG_MAX_HOSTS);
 		return -EINVAL;
 	}
+	if (p->nmatrices)
+		return check_fixed(p, err, errlen);
 	if (p->experts_per_host < 1 || p->experts_per_host > TG_MAX_EXPERTS_PER_HOST ||
 	    experts > TG_MAX_EXPERTS) {
 		snprintf(err, errlen, "experts per host: %u (need 1-%u, at most %u experts in all)",
@@ -148,6 +185,26 @@ int tg_workload_check(const struct tg_workload_params *p, char *err, size_t errl
 }
 
 /* ---- model -------------------------------------------------------------- */
+static int new_fixed(const struct tg_workload_params *p, struct tg_workload **out,
+		     char *err, size_t errlen)
+{
+	size_t size = sizeof(uint64_t) * p->nmatrices * p->nhosts * p->nhosts;
+	struct tg_workload *w = calloc(1, sizeof(*w));
+
+	if (w)
+		w->fixed = malloc(size);
+	if (!w || !w->fixed) {
+		tg_workload_free(w);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(w->fixed, p->matrices, size);
+	w->p = *p;
+	w->p.matrices = w->fixed;
+	*out = w;
+	return 0;
+}
+
 int tg_workload_new(const struct tg_workload_params *p, struct tg_workload **out,
 		    char *err, size_t errlen)
 {
@@ -161,6 +218,8 @@ int tg_workload_new(const struct tg_workload_params *p, struct tg_workload **out
 	ret = tg_workload_check(p, err, errlen);
 	if (ret)
 		return ret;
+	if (p->nmatrices)
+		return new_fixed(p, out, err, errlen);
 	E = p->nhosts * p->experts_per_host;
 	w = calloc(1, sizeof(*w));
 	scratch = malloc(sizeof(*scratch) * E);
@@ -206,6 +265,7 @@ void tg_workload_free(struct tg_workload *w)
 		return;
 	free(w->zipf_w);
 	free(w->perm);
+	free(w->fixed);
 	free(w);
 }
 
@@ -230,7 +290,7 @@ static void expert_loads(const struct tg_workload *w, uint32_t layer, uint32_t s
 void tg_workload_expert_loads(const struct tg_workload *w, uint32_t layer, uint32_t src,
 			      double *loads)
 {
-	uint32_t *scratch = malloc(sizeof(*scratch) * 2 * w->experts);
+	uint32_t *scratch = w->experts ? malloc(sizeof(*scratch) * 2 * w->experts) : NULL;
 	uint32_t e;
 
 	if (!scratch || layer >= w->p.layers || src >= w->p.nhosts) {
@@ -254,6 +314,10 @@ int tg_workload_matrix(const struct tg_workload *w, uint32_t layer, uint64_t *by
 
 	if (layer >= w->p.layers)
 		return -EINVAL;
+	if (w->fixed) {
+		memcpy(bytes, &w->fixed[(size_t)(layer % w->p.nmatrices) * nn], sizeof(*bytes) * nn);
+		return 0;
+	}
 	loads = malloc(sizeof(*loads) * w->experts);
 	scratch = malloc(sizeof(*scratch) * 2 * w->experts);
 	weight = calloc(nn, sizeof(*weight));

@@ -20,6 +20,9 @@
  *  - tokens x token_bytes: each host routes `tokens` token-expert
  *    assignments (whole tokens, largest remainder per row) of
  *    token_bytes each (e.g. hidden size x 2 for bf16).
+ *
+ * Instead of the model, fixed matrices (--matrix files, matrix_file.h):
+ * phase l sends matrix l % nmatrices; the model's parameters are unused.
  */
 #ifndef MIXNET_TRAFGEN_WORKLOAD_H
 #define MIXNET_TRAFGEN_WORKLOAD_H
@@ -33,7 +36,8 @@
 #define TG_MAX_ZIPF		10.0
 #define TG_MAX_TOKENS		(1ULL << 32)
 #define TG_MAX_TOKEN_BYTES	(1ULL << 24)
-/* layers x experts permutations kept in memory */
+/* layers x experts permutations kept in memory; also the limit of
+ * matrices x hosts x hosts entries of fixed matrices */
 #define TG_MAX_PERM_ENTRIES	(1u << 24)
 
 struct tg_workload_params {
@@ -47,6 +51,12 @@ struct tg_workload_params {
 	uint64_t phase_bytes;		/* either this (> 0) ... */
 	uint64_t tokens;		/* ... or tokens and token_bytes (> 0) */
 	uint64_t token_bytes;
+	/* Fixed matrices instead of the model when nmatrices > 0:
+	 * nmatrices x nhosts x nhosts bytes (copied by tg_workload_new), and
+	 * the files they came from (for reports; may be NULL). */
+	uint32_t nmatrices;
+	const uint64_t *matrices;
+	const char *const *matrix_files;
 };
 
 /* Defaults: 2 experts per host, 8 layers, zipf 1.2, drift 1,
@@ -65,7 +75,8 @@ void tg_workload_free(struct tg_workload *w);
 const struct tg_workload_params *tg_workload_params(const struct tg_workload *w);
 
 /* Routing probability of every expert (sums to 1) for tokens of host
- * @src in layer @layer: @loads has n x experts_per_host entries. */
+ * @src in layer @layer: @loads has n x experts_per_host entries (fixed
+ * matrices have no experts: nothing is written). */
 void tg_workload_expert_loads(const struct tg_workload *w, uint32_t layer, uint32_t src,
 			      double *loads);
 
