@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Shared command-line helpers of mixnet-agent (see cli.h). */
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +96,23 @@ int cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	return err;
 }
 
+int cli_parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || errno || !isfinite(v))
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
 int cli_take_global_opts(struct cli *cli, int argc, char **argv)
 {
 	int i, n = 0;
@@ -122,4 +141,15 @@ int cli_json_print(json_t *root)
 		return -EIO;
 	fputc('\n', stdout);
 	return fflush(stdout) ? -errno : 0;
+}
+
+int cli_json_finish(json_t *out, int rc)
+{
+	if (!out)
+		return rc;
+	if (rc) {
+		json_decref(out);
+		return rc;
+	}
+	return cli_json_print(out) ? EXIT_FAIL : EXIT_OK;
 }

@@ -48,6 +48,12 @@ int cli_exit_code(int err);
  */
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 int cli_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
+/*
+ * The same for a finite decimal number (strtod's syntax, no leading
+ * space): 0, -EINVAL (not a number, or too close to 0 or infinity to
+ * hold), or -ERANGE (outside [min, max]).
+ */
+int cli_parse_double(const char *s, double min, double max, double *out);
 
 /*
  * Remove every global option (--json, -j, -v/--verbose) from argv, set
@@ -57,5 +63,11 @@ int cli_take_global_opts(struct cli *cli, int argc, char **argv);
 
 /* Print @root (consumed) as one JSON document on stdout. 0 or -errno. */
 int cli_json_print(json_t *root);
+
+/*
+ * The end of a listing built in @out (consumed; NULL: text output): when
+ * @rc is EXIT_OK it is printed (EXIT_FAIL if that fails), else dropped.
+ */
+int cli_json_finish(json_t *out, int rc);
 
 #endif /* MIXNET_CLI_H */

@@ -159,19 +159,26 @@ int cmd_daemon(struct cli *cli, int argc, char **argv)
 
 	if (cli->verbose)
 		log_set_level(LOG_DEBUG);
-	rc = backends_open(cfg, &b, why, sizeof(why));
+	/* The sockets first: a second daemon must not touch the live sampler. */
+	rc = daemon_claim(cfg, NULL, &d, why, sizeof(why));
 	if (rc) {
 		cli_err(cli, "daemon", "%s", why);
 		config_free(cfg);
-		return rc == -EOPNOTSUPP ? EXIT_FAIL : cli_exit_code(rc);
+		return cli_exit_code(rc);
 	}
-	rc = daemon_new(cfg, &b, NULL, &d, why, sizeof(why));
+	rc = backends_open(cfg, &b, why, sizeof(why));
 	if (rc) {
 		cli_err(cli, "daemon", "%s", why);
-	} else {
-		rc = daemon_run(d);
 		daemon_free(d);
+		config_free(cfg);
+		return rc == -EOPNOTSUPP ? EXIT_FAIL : cli_exit_code(rc);
 	}
+	rc = daemon_start(d, &b, why, sizeof(why));
+	if (rc)
+		cli_err(cli, "daemon", "%s", why);
+	else
+		rc = daemon_run(d);
+	daemon_free(d);
 	backends_close(&b);
 	config_free(cfg);
 	return rc ? cli_exit_code(rc) : EXIT_OK;

@@ -311,15 +311,22 @@ static int apply_report(struct cli *cli, const char *name, const struct ocs_opts
 	return EXIT_OK;
 }
 
-static int nports_of(struct cli *cli, const char *name, int fd, uint32_t *nports)
+/* open_ocs() for writing, and the OCS's port count (what changes are checked against). */
+static int open_ocs_rw(struct cli *cli, const char *name, uint32_t *id, uint32_t *nports)
 {
 	struct mixnet_ocs_info info;
-	int err = ocs_info(fd, &info);
+	int fd = open_ocs(cli, name, O_RDWR, id), err;
 
-	if (err)
+	if (fd < 0)
+		return fd;
+	err = ocs_info(fd, &info);
+	if (err) {
 		cli_errno(cli, name, err, "cannot read the OCS");
+		close(fd);
+		return err;
+	}
 	*nports = info.nports;
-	return err;
+	return fd;
 }
 
 /* connect (MERGE), apply (REPLACE): pairs from the command line. */
@@ -332,14 +339,9 @@ static int run_pairs(struct cli *cli, struct ocs_opts *o, int argc, char **argv,
 	uint32_t id, nports, i;
 	int fd, err, rc;
 
-	fd = open_ocs(cli, argv[0], O_RDWR, &id);
+	fd = open_ocs_rw(cli, argv[0], &id, &nports);
 	if (fd < 0)
 		return cli_exit_code(fd);
-	err = nports_of(cli, argv[0], fd, &nports);
-	if (err) {
-		close(fd);
-		return cli_exit_code(err);
-	}
 	err = ocs_xc_list_parse(&list, argc - 1, argv + 1, !(o->given & OPT_SIMPLEX), nports, &perr);
 	if (err) {
 		cli_err(cli, argv[0], "pair %s", perr.msg);
@@ -394,14 +396,9 @@ static int ocs_cmd_disconnect(struct cli *cli, struct ocs_opts *o, int argc, cha
 	uint32_t id, nports, *ports, n, i;
 	int fd, err, rc;
 
-	fd = open_ocs(cli, argv[0], O_RDWR, &id);
+	fd = open_ocs_rw(cli, argv[0], &id, &nports);
 	if (fd < 0)
 		return cli_exit_code(fd);
-	err = nports_of(cli, argv[0], fd, &nports);
-	if (err) {
-		close(fd);
-		return cli_exit_code(err);
-	}
 	err = ocs_parse_ports(argc - 1, argv + 1, nports, &ports, &n, &perr);
 	if (err) {
 		cli_err(cli, argv[0], "port %s", perr.msg);

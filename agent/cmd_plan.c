@@ -140,6 +140,15 @@ static double pair_seconds(const struct demand_matrix *m, uint32_t i, uint32_t j
 	return (ij > ji ? ij : ji) / (c * link_Bps);
 }
 
+/* Pair i < j's circuits and bytes both ways: is it worth a line (either is non-zero)? */
+static bool pair_listed(const struct demand_matrix *m, const uint32_t *circuits, uint32_t i,
+			uint32_t j, uint32_t *c, double *d)
+{
+	*c = circuits[(size_t)i * m->n + j];
+	*d = m->bytes[(size_t)i * m->n + j] + m->bytes[(size_t)j * m->n + i];
+	return *c || *d > 0;
+}
+
 static int print_text(const struct demand_matrix *m, const uint32_t *alpha,
 		      const uint32_t *circuits, const struct plan_opts *o,
 		      const struct planner_stats *st, const struct planner_estimate *est)
@@ -162,10 +171,10 @@ static int print_text(const struct demand_matrix *m, const uint32_t *alpha,
 	printf("%-16s %-16s %8s %16s %10s\n", "a", "b", "circuits", "bytes", "time_ms");
 	for (i = 0; i < n; i++) {
 		for (j = i + 1; j < n; j++) {
-			uint32_t c = circuits[(size_t)i * n + j];
-			double d = m->bytes[(size_t)i * n + j] + m->bytes[(size_t)j * n + i];
+			uint32_t c;
+			double d;
 
-			if (!c && d <= 0)
+			if (!pair_listed(m, circuits, i, j, &c, &d))
 				continue;
 			printf("%-16s %-16s %8u %16.0f ", demand_matrix_name(m, i, ba, sizeof(ba)),
 			       demand_matrix_name(m, j, bb, sizeof(bb)), c, d);
@@ -205,10 +214,10 @@ static int print_json(const struct demand_matrix *m, const uint32_t *alpha,
 		json_array_append_new(alphas, json_integer(alpha[i]));
 	for (i = 0; i < n; i++) {
 		for (j = i + 1; j < n; j++) {
-			uint32_t c = circuits[(size_t)i * n + j];
-			double d = m->bytes[(size_t)i * n + j] + m->bytes[(size_t)j * n + i];
+			uint32_t c;
+			double d;
 
-			if (!c && d <= 0)
+			if (!pair_listed(m, circuits, i, j, &c, &d))
 				continue;
 			json_array_append_new(pairs, json_pack("{s:s, s:s, s:i, s:f, s:s, s:o}",
 				"a", demand_matrix_name(m, i, ba, sizeof(ba)),

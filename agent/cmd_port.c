@@ -96,13 +96,7 @@ static int port_show(struct cli *cli, int argc, char **argv)
 		err = mixnet_nl_port_dump(nl, ifindex, port_cb, &ctx);
 	rc = err ? nl_cli_report(cli, argc ? argv[1] : "port show", nl, err) : EXIT_OK;
 	mixnet_nl_close(nl);
-	if (ctx.out) {
-		if (!rc && cli_json_print(ctx.out))
-			rc = EXIT_FAIL;
-		else if (rc)
-			json_decref(ctx.out);
-	}
-	return rc;
+	return cli_json_finish(ctx.out, rc);
 }
 
 static int port_set(struct cli *cli, int argc, char **argv)

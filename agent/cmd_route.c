@@ -208,13 +208,7 @@ static int route_show(struct cli *cli, int argc, char **argv)
 		json_decref(devs);
 	}
 	mixnet_nl_close(ctx.nl);
-	if (ctx.out) {
-		if (!rc && cli_json_print(ctx.out))
-			rc = EXIT_FAIL;
-		else if (rc)
-			json_decref(ctx.out);
-	}
-	return rc;
+	return cli_json_finish(ctx.out, rc);
 }
 
 /* ---- add / replace / del -------------------------------------------------------- */

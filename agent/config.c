@@ -11,7 +11,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,13 @@
 
 #include "cli.h"
 #include "config.h"
+
+/*
+ * Optical NICs per host: all may serve one peer, and a kernel route holds
+ * at most MIXNET_MAX_OPTICAL_PATHS optical paths.
+ */
+#define CFG_MAX_OPTICAL		MIXNET_MAX_OPTICAL_PATHS
+_Static_assert(CFG_MAX_OPTICAL <= CFG_MAX_ALPHA, "CFG_MAX_ALPHA sizes per-host arrays");
 
 enum section_kind { SEC_NONE, SEC_REGION, SEC_CONTROLLER, SEC_AGENT, SEC_HOST, SEC_BAD };
 
@@ -216,23 +222,6 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-static int parse_double(const char *s, double min, double max, double *out)
-{
-	char *end;
-	double v;
-
-	if (!*s || isspace((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (*end || errno || !isfinite(v))
-		return -EINVAL;
-	if (v < min || v > max)
-		return -ERANGE;
-	*out = v;
-	return 0;
-}
-
 /*
  * "tcp://A.B.C.D:PORT" or "tcp://[IPV6]:PORT": an address both the
  * controller can bind and hosts can connect to (no wildcard, no names).
@@ -320,6 +309,45 @@ static bool take_key(struct parse *p, uint32_t *seen, int bit, const char *key, 
 	return true;
 }
 
+/* @key's index in @keys (n of them), or -1 (reported). */
+static int lookup_key(struct parse *p, const char *key, const char *const *keys, int n)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (!strcmp(key, keys[k]))
+			return k;
+	add_err(p, p->line, key, "unknown key");
+	return -1;
+}
+
+#define LOOKUP_KEY(p, key, keys) lookup_key(p, key, keys, (int)(sizeof(keys) / sizeof(keys[0])))
+
+/* A key of a singleton section, once only: its index, or -1 (reported). */
+static int singleton_key(struct parse *p, enum section_kind sec, const char *key,
+			 const char *const *keys, int n)
+{
+	int k = lookup_key(p, key, keys, n);
+
+	if (k < 0 || !take_key(p, &p->seen[sec], k, key, false))
+		return -1;
+	p->key_line[sec][k] = p->line;
+	return k;
+}
+
+#define SINGLETON_KEY(p, sec, key, keys) \
+	singleton_key(p, sec, key, keys, (int)(sizeof(keys) / sizeof(keys[0])))
+
+/* Store @v in @out (@len bytes) if @valid says it is one, else report it as not @what. */
+static void checked_str(struct parse *p, const char *key, const char *v,
+			bool (*valid)(const char *), const char *what, char *out, size_t len)
+{
+	if (!valid(v))
+		add_err(p, p->line, key, "'%s' is not %s", v, what);
+	else
+		snprintf(out, len, "%s", v);
+}
+
 static void u32_key(struct parse *p, const char *key, const char *v, uint32_t min, uint32_t max,
 		    uint32_t *out)
 {
@@ -335,7 +363,7 @@ static void double_key(struct parse *p, const char *key, const char *v, double m
 		       bool max_open, double *out)
 {
 	double d;
-	int err = parse_double(v, min, max, &d);
+	int err = cli_parse_double(v, min, max, &d);
 
 	if (!err && max_open && d >= max)
 		err = -ERANGE;
@@ -355,25 +383,16 @@ static void region_key(struct parse *p, const char *key, const char *v)
 	struct config *c = p->cfg;
 	int k;
 
-	for (k = 0; k < (int)(sizeof(keys) / sizeof(keys[0])); k++)
-		if (!strcmp(key, keys[k]))
-			break;
-	if (k == (int)(sizeof(keys) / sizeof(keys[0]))) {
-		add_err(p, p->line, key, "unknown key");
+	k = SINGLETON_KEY(p, SEC_REGION, key, keys);
+	if (k < 0)
 		return;
-	}
-	if (!take_key(p, &p->seen[SEC_REGION], k, key, false))
-		return;
-	p->key_line[SEC_REGION][k] = p->line;
 	switch (k) {
 	case K_REGION_NAME:
-		if (!valid_name(v))
-			add_err(p, p->line, key, "'%s' is not a valid name (1-63 of A-Z a-z 0-9 . _ -)", v);
-		else
-			snprintf(c->region, sizeof(c->region), "%s", v);
+		checked_str(p, key, v, valid_name, "a valid name (1-63 of A-Z a-z 0-9 . _ -)",
+			    c->region, sizeof(c->region));
 		break;
 	case K_REGION_ALPHA:
-		u32_key(p, key, v, 1, CFG_MAX_ALPHA, &c->alpha);
+		u32_key(p, key, v, 1, CFG_MAX_OPTICAL, &c->alpha);
 		break;
 	case K_REGION_EPOCH:
 		u32_key(p, key, v, 1, 3600000, &c->epoch_ms);
@@ -419,16 +438,9 @@ static void controller_key(struct parse *p, const char *key, const char *v)
 	const char *why;
 	int k;
 
-	for (k = 0; k < (int)(sizeof(keys) / sizeof(keys[0])); k++)
-		if (!strcmp(key, keys[k]))
-			break;
-	if (k == (int)(sizeof(keys) / sizeof(keys[0]))) {
-		add_err(p, p->line, key, "unknown key");
+	k = SINGLETON_KEY(p, SEC_CONTROLLER, key, keys);
+	if (k < 0)
 		return;
-	}
-	if (!take_key(p, &p->seen[SEC_CONTROLLER], k, key, false))
-		return;
-	p->key_line[SEC_CONTROLLER][k] = p->line;
 	switch (k) {
 	case K_CTL_ENDPOINT:
 		if (check_endpoint(v, &why))
@@ -492,25 +504,15 @@ static void agent_key(struct parse *p, const char *key, const char *v)
 	unsigned long mode;
 	int k;
 
-	for (k = 0; k < (int)(sizeof(keys) / sizeof(keys[0])); k++)
-		if (!strcmp(key, keys[k]))
-			break;
-	if (k == (int)(sizeof(keys) / sizeof(keys[0]))) {
-		add_err(p, p->line, key, "unknown key");
+	k = SINGLETON_KEY(p, SEC_AGENT, key, keys);
+	if (k < 0)
 		return;
-	}
-	if (!take_key(p, &p->seen[SEC_AGENT], k, key, false))
-		return;
-	p->key_line[SEC_AGENT][k] = p->line;
 	switch (k) {
 	case K_AG_ROLES:
 		roles_value(p, key, v);
 		break;
 	case K_AG_HOST:
-		if (!valid_name(v))
-			add_err(p, p->line, key, "'%s' is not a valid host name", v);
-		else
-			snprintf(c->host, sizeof(c->host), "%s", v);
+		checked_str(p, key, v, valid_name, "a valid host name", c->host, sizeof(c->host));
 		break;
 	case K_AG_SECRET:
 		if (resolve_path(p, v, c->secret_key_file, sizeof(c->secret_key_file)))
@@ -534,16 +536,12 @@ static void agent_key(struct parse *p, const char *key, const char *v)
 			c->demand_socket_mode = (mode_t)mode;
 		break;
 	case K_AG_DEMAND_GROUP:
-		if (!valid_name(v))
-			add_err(p, p->line, key, "'%s' is not a valid group name", v);
-		else
-			snprintf(c->demand_socket_group, sizeof(c->demand_socket_group), "%s", v);
+		checked_str(p, key, v, valid_name, "a valid group name",
+			    c->demand_socket_group, sizeof(c->demand_socket_group));
 		break;
 	case K_AG_DEVICE:
-		if (!valid_ifname(v))
-			add_err(p, p->line, key, "'%s' is not a valid interface name", v);
-		else
-			snprintf(c->device, sizeof(c->device), "%s", v);
+		checked_str(p, key, v, valid_ifname, "a valid interface name",
+			    c->device, sizeof(c->device));
 		break;
 	}
 }
@@ -613,8 +611,9 @@ static void optical_value(struct parse *p, struct cfg_host *h, const char *key, 
 	}
 	if (!have_rx)
 		nic.rx_port = nic.tx_port;
-	if (h->noptical == CFG_MAX_ALPHA) {
-		add_err(p, p->line, key, "more than %u optical NICs", CFG_MAX_ALPHA);
+	if (h->noptical == CFG_MAX_OPTICAL) {
+		add_err(p, p->line, key, "more than %u optical NICs (the most a kernel route holds)",
+			CFG_MAX_OPTICAL);
 		return;
 	}
 	grown = realloc(h->optical, (h->noptical + 1) * sizeof(*h->optical));
@@ -636,14 +635,8 @@ static void host_key(struct parse *p, const char *key, const char *v)
 	const char *a;
 	int k;
 
-	for (k = 0; k < (int)(sizeof(keys) / sizeof(keys[0])); k++)
-		if (!strcmp(key, keys[k]))
-			break;
-	if (k == (int)(sizeof(keys) / sizeof(keys[0]))) {
-		add_err(p, p->line, key, "unknown key");
-		return;
-	}
-	if (!take_key(p, &hs->seen, k, key, k == K_H_OPTICAL))
+	k = LOOKUP_KEY(p, key, keys);
+	if (k < 0 || !take_key(p, &hs->seen, k, key, k == K_H_OPTICAL))
 		return;
 	switch (k) {
 	case K_H_FABRIC:
@@ -660,10 +653,8 @@ static void host_key(struct parse *p, const char *key, const char *v)
 		public_key_value(p, key, v, k == K_H_PUBKEY_FILE, h->public_key);
 		break;
 	case K_H_ELEC:
-		if (!valid_ifname(v))
-			add_err(p, p->line, key, "'%s' is not a valid interface name", v);
-		else
-			snprintf(h->electrical, sizeof(h->electrical), "%s", v);
+		checked_str(p, key, v, valid_ifname, "a valid interface name",
+			    h->electrical, sizeof(h->electrical));
 		break;
 	case K_H_NEXTHOP:
 		if (parse_mac(v, h->electrical_nexthop))
@@ -677,7 +668,7 @@ static void host_key(struct parse *p, const char *key, const char *v)
 	case K_H_ALPHA:
 		hs->alpha_line = p->line;
 		hs->alpha_set = true;
-		u32_key(p, key, v, 1, CFG_MAX_ALPHA, &h->alpha);
+		u32_key(p, key, v, 1, CFG_MAX_OPTICAL, &h->alpha);
 		break;
 	}
 }

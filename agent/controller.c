@@ -1049,6 +1049,25 @@ out:
 	free(idx);
 }
 
+/* Every host answered the step, or its time is up: on to the next phase. */
+static void step_done(struct controller *c, uint64_t now)
+{
+	switch (c->phase) {
+	case CTL_DRAIN:
+		c->t_drain = stamp(c, now);
+		phase_switch(c, now);
+		break;
+	case CTL_CONFIRM:
+		phase_use(c, now);
+		break;
+	case CTL_USE:
+		finish(c, now, c->reason == CTL_R_ABORT ? c->abort_why : NULL);
+		break;
+	default:
+		break;
+	}
+}
+
 static void on_ack(struct controller *c, uint32_t h, const struct mnp_msg *m, uint64_t now)
 {
 	struct ctl_host *ch = &c->hosts[h];
@@ -1080,22 +1099,8 @@ static void on_ack(struct controller *c, uint32_t h, const struct mnp_msg *m, ui
 			ch->lowers_fresh = m->step == MNP_STEP_CONFIRM;
 		}
 	}
-	if (pending_hosts(c))
-		return;
-	switch (c->phase) {
-	case CTL_DRAIN:
-		c->t_drain = stamp(c, now);
-		phase_switch(c, now);
-		break;
-	case CTL_CONFIRM:
-		phase_use(c, now);
-		break;
-	case CTL_USE:
-		finish(c, now, c->reason == CTL_R_ABORT ? c->abort_why : NULL);
-		break;
-	default:
-		break;
-	}
+	if (!pending_hosts(c))
+		step_done(c, now);
 }
 
 void controller_recv(struct controller *c, uint32_t h, const struct mnp_msg *m, uint64_t now)
@@ -1147,6 +1152,15 @@ static void switched(struct controller *c, uint64_t now)
 	phase_confirm(c, now);
 }
 
+/* Has the OCS finished the switch we asked for (when events may have been lost)? */
+static bool ocs_switched(struct controller *c)
+{
+	bool switching = true;
+	uint64_t gen = 0;
+
+	return !c->ocs.state(c->ocs.priv, &switching, &gen) && !switching && gen >= c->expect_gen;
+}
+
 void controller_ocs_event(struct controller *c, uint64_t now)
 {
 	struct mixnet_ocs_event ev;
@@ -1154,12 +1168,8 @@ void controller_ocs_event(struct controller *c, uint64_t now)
 
 	while ((rc = c->ocs.read_event(c->ocs.priv, &ev)) > 0) {
 		if (ev.type == MIXNET_OCS_EV_OVERFLOW && c->phase == CTL_SWITCH && !c->busy_retry) {
-			bool switching = true;
-			uint64_t gen = 0;
-
 			/* Lost events: ask the OCS directly. */
-			if (!c->ocs.state(c->ocs.priv, &switching, &gen) && !switching &&
-			    gen >= c->expect_gen)
+			if (ocs_switched(c))
 				switched(c, now);
 			continue;
 		}
@@ -1175,35 +1185,18 @@ void controller_timeout(struct controller *c, uint64_t now)
 {
 	if (c->phase == CTL_IDLE || now < c->deadline)
 		return;
-	switch (c->phase) {
-	case CTL_DRAIN:
-		log_missing(c, "drain");
-		c->t_drain = stamp(c, now);
-		phase_switch(c, now);
-		break;
-	case CTL_SWITCH:
-		if (c->busy_retry) {
+	if (c->phase == CTL_SWITCH) {
+		if (c->busy_retry)
 			phase_switch(c, now);
-		} else {
-			bool switching = true;
-			uint64_t gen = 0;
-
-			if (!c->ocs.state(c->ocs.priv, &switching, &gen) && !switching &&
-			    gen >= c->expect_gen)
-				switched(c, now);
-			else
-				abort_to_current(c, now, "the OCS did not finish switching");
-		}
-		break;
-	case CTL_CONFIRM:
-		phase_use(c, now);
-		break;
-	case CTL_USE:
-		finish(c, now, c->reason == CTL_R_ABORT ? c->abort_why : NULL);
-		break;
-	default:
-		break;
+		else if (ocs_switched(c))
+			switched(c, now);
+		else
+			abort_to_current(c, now, "the OCS did not finish switching");
+		return;
 	}
+	if (c->phase == CTL_DRAIN)
+		log_missing(c, "drain");
+	step_done(c, now);
 }
 
 uint64_t controller_next_deadline(const struct controller *c)

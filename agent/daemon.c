@@ -46,6 +46,7 @@ struct daemon {
 	char last_client_error[128];
 
 	struct control_server control;
+	bool ctl_recv_failed, host_recv_failed;	/* receive error logged */
 	struct demand_server demand;
 	uint64_t demand_seq;
 };
@@ -60,20 +61,32 @@ static uint64_t now_ns(void)
 
 /* ---- controller side glue ------------------------------------------------------------- */
 
+/*
+ * @m as a frame to send (*buf malloc'ed); one that does not encode is
+ * logged for @side ("controller", "host"), naming host @to if given.
+ */
+static int encode_msg(const struct mnp_msg *m, const char *side, const char *to, void **buf,
+		      size_t *len)
+{
+	struct mnp_err err;
+	int rc = mnp_encode(m, buf, len, &err);
+
+	if (rc)
+		log_err("%s: cannot encode %s%s%s: %s", side, mnp_type_name(m->type),
+			to ? " for " : "", to ? to : "", err.msg);
+	return rc;
+}
+
 static int ctl_send(void *priv, uint32_t h, const struct mnp_msg *m)
 {
 	struct daemon *d = priv;
-	struct mnp_err err;
 	void *buf;
 	size_t len;
 	int rc;
 
-	rc = mnp_encode(m, &buf, &len, &err);
-	if (rc) {
-		log_err("controller: cannot encode %s for %s: %s", mnp_type_name(m->type),
-			d->cfg->hosts[h].name, err.msg);
+	rc = encode_msg(m, "controller", d->cfg->hosts[h].name, &buf, &len);
+	if (rc)
 		return rc;
-	}
 	rc = tp_server_send(d->srv, h, buf, len);
 	free(buf);
 	return rc;
@@ -94,6 +107,21 @@ static void ctl_reject_version(struct daemon *d, uint32_t h, unsigned int versio
 	ctl_send(d, h, &r);
 }
 
+/*
+ * A receive error: true when it is about one message (skip it, read on),
+ * false when the socket itself fails (ETERM, ENOTSOCK ...): stop reading,
+ * logging that once, or the loop would spin on it.
+ */
+static bool recv_skip(int rc, const char *side, bool *logged)
+{
+	if (rc == -EBADMSG || rc == -EACCES || rc == -ENOMEM)
+		return true;
+	if (!*logged)
+		log_err("%s: receive: %s", side, strerror(-rc));
+	*logged = true;
+	return false;
+}
+
 static void ctl_readable(struct daemon *d)
 {
 	uint32_t h;
@@ -106,8 +134,8 @@ static void ctl_readable(struct daemon *d)
 		struct mnp_err err;
 
 		if (rc) {
-			if (rc != -EBADMSG && rc != -EACCES)
-				log_warn("controller: receive: %s", strerror(-rc));
+			if (!recv_skip(rc, "controller", &d->ctl_recv_failed))
+				break;
 			continue;
 		}
 		rc = mnp_decode(buf, len, &m, &err);
@@ -135,16 +163,13 @@ static void ctl_readable(struct daemon *d)
 static int host_send(void *priv, const struct mnp_msg *m)
 {
 	struct daemon *d = priv;
-	struct mnp_err err;
 	void *buf;
 	size_t len;
 	int rc;
 
-	rc = mnp_encode(m, &buf, &len, &err);
-	if (rc) {
-		log_err("host: cannot encode %s: %s", mnp_type_name(m->type), err.msg);
+	rc = encode_msg(m, "host", NULL, &buf, &len);
+	if (rc)
 		return rc;
-	}
 	rc = tp_client_send(d->cli, buf, len);
 	free(buf);
 	return rc;
@@ -160,8 +185,11 @@ static void host_readable(struct daemon *d)
 		struct mnp_msg m;
 		struct mnp_err err;
 
-		if (rc)
+		if (rc) {
+			if (!recv_skip(rc, "host", &d->host_recv_failed))
+				break;
 			continue;
+		}
 		rc = mnp_decode(buf, len, &m, &err);
 		free(buf);
 		if (rc) {
@@ -358,8 +386,8 @@ static int open_host(struct daemon *d, char *why, size_t whylen)
 	return rc;
 }
 
-int daemon_new(const struct config *cfg, const struct daemon_backends *b,
-	       const struct daemon_opts *opts, struct daemon **out, char *why, size_t whylen)
+int daemon_claim(const struct config *cfg, const struct daemon_opts *opts, struct daemon **out,
+		 char *why, size_t whylen)
 {
 	struct itimerspec its = { 0 };
 	struct daemon *d;
@@ -371,7 +399,6 @@ int daemon_new(const struct config *cfg, const struct daemon_backends *b,
 	if (!d)
 		return -ENOMEM;
 	d->cfg = cfg;
-	d->b = *b;
 	if (opts)
 		d->opts = *opts;
 	d->stop_fd = d->signal_fd = d->timer_fd = -1;
@@ -421,22 +448,50 @@ int daemon_new(const struct config *cfg, const struct daemon_backends *b,
 			 rc == -EADDRINUSE ? "another daemon is running" : strerror(-rc));
 		goto fail;
 	}
-	if (cfg->roles & CFG_ROLE_CONTROLLER) {
-		rc = open_controller(d, why, whylen);
-		if (rc)
-			goto fail;
-	}
-	if (cfg->roles & CFG_ROLE_HOST) {
-		rc = open_host(d, why, whylen);
-		if (rc)
-			goto fail;
-	}
 	*out = d;
 	return 0;
 fail:
 	if (!why[0])
 		snprintf(why, whylen, "%s", strerror(-rc));
 	daemon_free(d);
+	return rc;
+}
+
+int daemon_start(struct daemon *d, const struct daemon_backends *b, char *why, size_t whylen)
+{
+	int rc;
+
+	why[0] = '\0';
+	d->b = *b;
+	if (d->cfg->roles & CFG_ROLE_CONTROLLER) {
+		rc = open_controller(d, why, whylen);
+		if (rc)
+			goto fail;
+	}
+	if (d->cfg->roles & CFG_ROLE_HOST) {
+		rc = open_host(d, why, whylen);
+		if (rc)
+			goto fail;
+	}
+	return 0;
+fail:
+	if (!why[0])
+		snprintf(why, whylen, "%s", strerror(-rc));
+	return rc;
+}
+
+int daemon_new(const struct config *cfg, const struct daemon_backends *b,
+	       const struct daemon_opts *opts, struct daemon **out, char *why, size_t whylen)
+{
+	int rc = daemon_claim(cfg, opts, out, why, whylen);
+
+	if (rc)
+		return rc;
+	rc = daemon_start(*out, b, why, whylen);
+	if (rc) {
+		daemon_free(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 

@@ -33,6 +33,16 @@ struct daemon;
  */
 int daemon_new(const struct config *cfg, const struct daemon_backends *b,
 	       const struct daemon_opts *opts, struct daemon **out, char *why, size_t whylen);
+/*
+ * daemon_new() in two halves, for callers whose backends touch shared
+ * state (the sampler's peer set): daemon_claim() takes the local sockets,
+ * so a second daemon is refused (-EADDRINUSE) before its backends open;
+ * daemon_start() then opens the roles with @b.  If daemon_start() fails,
+ * daemon_free() the daemon.
+ */
+int daemon_claim(const struct config *cfg, const struct daemon_opts *opts, struct daemon **out,
+		 char *why, size_t whylen);
+int daemon_start(struct daemon *d, const struct daemon_backends *b, char *why, size_t whylen);
 /* Run until stopped.  0, or -errno if the loop itself failed. */
 int daemon_run(struct daemon *d);
 /* Ask daemon_run() to return (from any thread or a signal handler). */

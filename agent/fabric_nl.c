@@ -64,15 +64,17 @@ static const struct mixnet_nl_path *optical_on(const struct mixnet_nl_route *r, 
 	return found;
 }
 
-void fabric_route_want(const struct mixnet_nl_route *cur, const uint32_t *opt_ifindex,
-		       uint32_t nopt, uint32_t el_ifindex, const uint8_t *nexthop,
-		       struct mixnet_nl_route *want, uint64_t *unknown)
+int fabric_route_want(const struct mixnet_nl_route *cur, const uint32_t *opt_ifindex,
+		      uint32_t nopt, uint32_t el_ifindex, const uint8_t *nexthop,
+		      struct mixnet_nl_route *want, uint64_t *unknown)
 {
 	uint32_t i;
 
 	want->npaths = 0;
 	*unknown = 0;
-	for (i = 0; i < nopt && want->npaths < MIXNET_MAX_OPTICAL_PATHS; i++) {
+	if (nopt > MIXNET_MAX_OPTICAL_PATHS)
+		return -E2BIG;
+	for (i = 0; i < nopt; i++) {
 		const struct mixnet_nl_path *p = optical_on(cur, opt_ifindex[i]);
 		struct mixnet_nl_path *w;
 
@@ -94,6 +96,7 @@ void fabric_route_want(const struct mixnet_nl_route *cur, const uint32_t *opt_if
 		w->ifindex = el_ifindex;
 		memcpy(w->lladdr, nexthop, 6);
 	}
+	return 0;
 }
 
 static bool same_path(const struct mixnet_nl_path *a, const struct mixnet_nl_path *b)
@@ -298,7 +301,12 @@ static int fab_set_route(void *priv, const struct fabric_route *r)
 	else if (rc)
 		return rc;
 
-	fabric_route_want(cur, opt, r->noptical, el, r->nexthop, &f->want, &unknown);
+	rc = fabric_route_want(cur, opt, r->noptical, el, r->nexthop, &f->want, &unknown);
+	if (rc) {
+		log_warn("fabric: route to %s: %u optical lowers, a route holds at most %u",
+			 addr, r->noptical, MIXNET_MAX_OPTICAL_PATHS);
+		return rc;
+	}
 	for (i = 0; i < r->noptical; i++)
 		if (unknown & (1ull << (i < 63 ? i : 63)))
 			/* The kernel learns the path by itself once the peer's hello comes. */
@@ -313,16 +321,22 @@ static int fab_set_route(void *priv, const struct fabric_route *r)
 	return rc;
 }
 
+/* The device's ports (into f->ports) and its routing table now (*routes malloc'ed). */
+static int read_ports_routes(struct fabric_dev *f, struct mixnet_nl_route **routes,
+			     size_t *nroutes)
+{
+	int rc = read_ports(f);
+
+	return rc ? rc : mixnet_nl_route_list(f->nl, f->ifindex, routes, nroutes);
+}
+
 static int fab_read_lowers(void *priv, struct fabric_lower *out, uint32_t max)
 {
 	struct fabric_dev *f = priv;
 	struct mixnet_nl_route *routes = NULL;
 	size_t nroutes = 0;
-	int rc;
+	int rc = read_ports_routes(f, &routes, &nroutes);
 
-	rc = read_ports(f);
-	if (!rc)
-		rc = mixnet_nl_route_list(f->nl, f->ifindex, &routes, &nroutes);
 	if (!rc)
 		rc = fabric_lowers_fill(f->cfg, f->ports, f->nports, routes, nroutes, out, max);
 	free(routes);
@@ -334,11 +348,8 @@ static int fab_read_paths(void *priv, struct fabric_path *out, uint32_t max)
 	struct fabric_dev *f = priv;
 	struct mixnet_nl_route *routes = NULL;
 	size_t nroutes = 0;
-	int rc;
+	int rc = read_ports_routes(f, &routes, &nroutes);
 
-	rc = read_ports(f);
-	if (!rc)
-		rc = mixnet_nl_route_list(f->nl, f->ifindex, &routes, &nroutes);
 	if (!rc)
 		rc = fabric_paths_fill(f->ports, f->nports, routes, nroutes, out, max);
 	free(routes);

@@ -41,11 +41,12 @@ void fabric_peer_from_route(const struct mixnet_nl_route *r, struct cfg_addr *a)
  * @el_ifindex, next hop @nexthop; none when @el_ifindex is 0).  Lowers
  * on which @cur has no path to the peer (discovery has not seen it there)
  * are left out and flagged in *@unknown (bit i for @opt_ifindex[i]).
- * @want's device and peer are set by the caller.
+ * @want's device and peer are set by the caller.  -E2BIG when @nopt is
+ * more than MIXNET_MAX_OPTICAL_PATHS (nothing is dropped silently), else 0.
  */
-void fabric_route_want(const struct mixnet_nl_route *cur, const uint32_t *opt_ifindex,
-		       uint32_t nopt, uint32_t el_ifindex, const uint8_t *nexthop,
-		       struct mixnet_nl_route *want, uint64_t *unknown);
+int fabric_route_want(const struct mixnet_nl_route *cur, const uint32_t *opt_ifindex,
+		      uint32_t nopt, uint32_t el_ifindex, const uint8_t *nexthop,
+		      struct mixnet_nl_route *want, uint64_t *unknown);
 
 /* Does @cur hold exactly @want's static paths (learned ones aside)? */
 bool fabric_route_same(const struct mixnet_nl_route *cur, const struct mixnet_nl_route *want);

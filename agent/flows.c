@@ -57,12 +57,8 @@ int flows_open(const char *dev, const char *pin_root, struct flows_sampler **out
 	uint32_t id, zero = 0;
 	int err;
 
-	flows_quiet_libbpf();
 	*out = NULL;
-	err = flows_check_dev_name(dev, e);
-	if (err)
-		return err;
-	err = flows_pin_root_readable(root, dev, e);
+	err = flows_check_dev_root(root, dev, e);
 	if (err)
 		return err;
 	s = calloc(1, sizeof(*s));

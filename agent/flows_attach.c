@@ -391,11 +391,7 @@ int flows_detach(const char *dev, const char *pin_root, struct flows_error *e)
 	char dir[PATH_MAX];
 	int err, lock, ifindex = 0;
 
-	flows_quiet_libbpf();
-	err = flows_check_dev_name(dev, e);
-	if (err)
-		return err;
-	err = flows_pin_root_readable(root, dev, e);
+	err = flows_check_dev_root(root, dev, e);
 	if (err)
 		return err;
 	lock = flows_lock_root(root, e);

@@ -32,6 +32,8 @@ int flows_dev_lookup(const char *dev, int *ifindex, unsigned short *type);
 uint64_t flows_netns_ino(void);
 int flows_check_pin_root(const char *root, bool *missing, struct flows_error *e);
 int flows_pin_root_readable(const char *root, const char *dev, struct flows_error *e);
+/* What opening or detaching @dev's sampler starts with: a valid name, a readable pin root. */
+int flows_check_dev_root(const char *root, const char *dev, struct flows_error *e);
 void flows_dev_dir(char *buf, size_t len, const char *root, const char *dev);
 int flows_lock_root(const char *root, struct flows_error *e);
 void flows_unlock_root(int fd);

@@ -159,6 +159,15 @@ int flows_pin_root_readable(const char *root, const char *dev, struct flows_erro
 	return err;
 }
 
+int flows_check_dev_root(const char *root, const char *dev, struct flows_error *e)
+{
+	int err;
+
+	flows_quiet_libbpf();
+	err = flows_check_dev_name(dev, e);
+	return err ? err : flows_pin_root_readable(root, dev, e);
+}
+
 /*
  * <root>/<dev>: the BPF file system reserves '.' in names, so a dot of a
  * device name (eth0.100) is written as ':', which no device name contains.

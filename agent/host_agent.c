@@ -57,18 +57,25 @@ static const char *hname(const struct host_agent *ha, uint32_t h)
 	return ha->cfg->hosts[h].name;
 }
 
-static void read_back(struct host_agent *ha)
+/*
+ * Rebuild nic_peer from the optical paths the kernel routes over.  On
+ * failure nic_peer is left as it was and have_view is not set.
+ */
+static int read_back(struct host_agent *ha)
 {
 	struct fabric_path paths[CFG_MAX_ALPHA * 2];
 	int n, i, k, p;
+	uint32_t j;
 
 	if (!ha->fabric.read_paths)
-		return;
+		return -EOPNOTSUPP;
 	n = ha->fabric.read_paths(ha->fabric.priv, paths, CFG_MAX_ALPHA * 2);
 	if (n < 0) {
 		log_warn("host: cannot read the routing table back: %s", strerror(-n));
-		return;
+		return n;
 	}
+	for (j = 0; j < ha->nnic; j++)
+		ha->nic_peer[j] = -1;
 	for (i = 0; i < n; i++) {
 		k = config_nic_index(ha->cfg, ha->self, paths[i].ifname);
 		p = config_host_by_fabric(ha->cfg, &paths[i].peer);
@@ -77,6 +84,7 @@ static void read_back(struct host_agent *ha)
 	}
 	ha->have_view = true;
 	log_info("host: %d optical paths in the kernel, kept as they are", n);
+	return 0;
 }
 
 struct host_agent *host_agent_new(const struct config *cfg, const struct sampler_backend *sampler,
@@ -268,15 +276,31 @@ static int apply_routes(struct host_agent *ha, const int32_t *next, char *why, s
 		if (p == ha->self || (ha->synced && !dirty[p]))
 			continue;
 		err = set_route(ha, next, p);
+		/* dirty[p] now says: the route to p failed (2) or not. */
+		dirty[p] = err ? 2 : 0;
 		if (err && !rc) {
 			rc = err;
 			snprintf(why, whylen, "route to %s: %s", hname(ha, p), strerror(-err));
 		}
 	}
-	free(dirty);
-	memcpy(ha->nic_peer, next, ha->nnic * sizeof(*next));
-	ha->have_view = !rc;
 	ha->synced = !rc;
+	if (!rc) {
+		memcpy(ha->nic_peer, next, ha->nnic * sizeof(*next));
+		ha->have_view = true;
+	} else if (read_back(ha)) {
+		/*
+		 * The kernel cannot tell: assume a failed route kept its old
+		 * NICs and a NIC that was to join a failed route joined none.
+		 * Peers whose routes were set are as @next says.
+		 */
+		for (k = 0; k < ha->nnic; k++) {
+			if (ha->nic_peer[k] >= 0 && dirty[ha->nic_peer[k]] == 2)
+				continue;
+			ha->nic_peer[k] = next[k] >= 0 && dirty[next[k]] == 2 ? -1 : next[k];
+		}
+		ha->have_view = false;
+	}
+	free(dirty);
 	return rc;
 }
 
@@ -300,12 +324,15 @@ static void on_drain(struct host_agent *ha, const struct mnp_msg *m)
 
 	if (!next)
 		return;
+	/*
+	 * Without a view (a route failed and the kernel could not be read)
+	 * try again; else work from the best guess apply_routes left.
+	 * Never drain NICs the step does not name: that would cut circuits
+	 * this plan keeps.
+	 */
+	if (!ha->have_view)
+		read_back(ha);
 	memcpy(next, ha->nic_peer, ha->nnic * sizeof(*next));
-	if (!ha->have_view) {
-		/* Whatever the kernel has is unknown: nothing optical until USE. */
-		for (i = 0; i < ha->nnic; i++)
-			next[i] = -1;
-	}
 	for (i = 0; i < m->ndrain && !rc; i++) {
 		k = nic_of(ha, m->drain[i], why, sizeof(why));
 		if (k < 0)

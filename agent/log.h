@@ -20,6 +20,8 @@ int log_get_level(void);
  */
 typedef void (*log_sink_fn)(void *priv, int level, const char *line);
 void log_set_sink(log_sink_fn sink, void *priv);
+/* A sink that drops every line (for tests and benchmarks that check state, not logs). */
+void log_discard(void *priv, int level, const char *line);
 
 void mlog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -308,17 +308,29 @@ static int parse_port_nest(const struct nlattr *nest, struct mixnet_nl_port *p)
 	return err;
 }
 
+/*
+ * The attributes every per-device message starts with: the mixnet
+ * device's ifindex (required) and name (optional).
+ */
+static int parse_dev_head(const struct nlmsghdr *nlh, const struct nlattr **tb,
+			  uint32_t *ifindex, char *name, size_t namelen)
+{
+	int err = parse_genl(nlh, tb, MIXNET_A_MAX);
+
+	if (!err)
+		err = get_u32(tb[MIXNET_A_IFINDEX], ifindex);
+	if (!err)
+		err = OPT(get_str, tb[MIXNET_A_IFNAME], name, namelen);
+	return err;
+}
+
 int mixnet_nl_parse_port(const struct nlmsghdr *nlh, struct mixnet_nl_port *out)
 {
 	const struct nlattr *tb[MIXNET_A_MAX + 1];
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = parse_genl(nlh, tb, MIXNET_A_MAX);
-	if (!err)
-		err = get_u32(tb[MIXNET_A_IFINDEX], &out->dev_ifindex);
-	if (!err)
-		err = OPT(get_str, tb[MIXNET_A_IFNAME], out->dev_name, sizeof(out->dev_name));
+	err = parse_dev_head(nlh, tb, &out->dev_ifindex, out->dev_name, sizeof(out->dev_name));
 	if (!err)
 		err = tb[MIXNET_A_PORT] ? parse_port_nest(tb[MIXNET_A_PORT], out) : -EPROTO;
 	return err;
@@ -357,11 +369,7 @@ int mixnet_nl_parse_dev(const struct nlmsghdr *nlh, struct mixnet_nl_dev *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = parse_genl(nlh, tb, MIXNET_A_MAX);
-	if (!err)
-		err = get_u32(tb[MIXNET_A_IFINDEX], &out->ifindex);
-	if (!err)
-		err = OPT(get_str, tb[MIXNET_A_IFNAME], out->name, sizeof(out->name));
+	err = parse_dev_head(nlh, tb, &out->ifindex, out->name, sizeof(out->name));
 	if (!err)
 		err = OPT(get_u64, tb[MIXNET_A_DEV_ID], &out->dev_id);
 	if (!err)
@@ -380,15 +388,10 @@ int mixnet_nl_parse_event(const struct nlmsghdr *nlh, struct mixnet_nl_event *ou
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = parse_genl(nlh, tb, MIXNET_A_MAX);
+	err = parse_dev_head(nlh, tb, &out->ifindex, out->name, sizeof(out->name));
 	if (err)
 		return err;
 	out->cmd = g->cmd;
-	err = get_u32(tb[MIXNET_A_IFINDEX], &out->ifindex);
-	if (!err)
-		err = OPT(get_str, tb[MIXNET_A_IFNAME], out->name, sizeof(out->name));
-	if (err)
-		return err;
 	switch (out->cmd) {
 	case MIXNET_CMD_EV_ROUTE:
 	case MIXNET_CMD_EV_PATH_UP:
@@ -776,27 +779,71 @@ int mixnet_nl_port_get(struct mixnet_nl *nl, uint32_t port_ifindex, struct mixne
 	return nl_exchange(nl, nlh, port_one_cb, out);
 }
 
-struct port_dump_ctx {
-	mixnet_nl_port_cb cb;
-	void *arg;
+/*
+ * Port and device dumps are collected first and handed to the caller only
+ * when the kernel did not flag them NLM_F_DUMP_INTR (a lower enslaved or
+ * released, a device added or deleted meanwhile): a flagged dump is
+ * retried, like the route dump, so callers never see a torn listing.
+ */
+struct item_vec {
+	void *v;
+	size_t n, cap, size;
 };
 
-static int port_dump_cb(const struct nlmsghdr *nlh, void *arg)
+static void *item_vec_push(struct item_vec *vec)
 {
-	struct port_dump_ctx *ctx = arg;
-	struct mixnet_nl_port p;
-	int err = mixnet_nl_parse_port(nlh, &p);
+	if (vec->n == vec->cap) {
+		size_t cap = vec->cap ? 2 * vec->cap : 16;
+		void *v = realloc(vec->v, cap * vec->size);
 
-	return err ? err : ctx->cb(&p, ctx->arg);
+		if (!v)
+			return NULL;
+		vec->v = v;
+		vec->cap = cap;
+	}
+	return (char *)vec->v + vec->size * vec->n++;
+}
+
+static int port_vec_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct mixnet_nl_port *p = item_vec_push(arg);
+
+	return p ? mixnet_nl_parse_port(nlh, p) : -ENOMEM;
+}
+
+static int dev_vec_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct mixnet_nl_dev *d = item_vec_push(arg);
+
+	return d ? mixnet_nl_parse_dev(nlh, d) : -ENOMEM;
+}
+
+/* dump_collect: a dump of @cmd for @ifindex into @vec, retried while interrupted. */
+static int dump_collect(struct mixnet_nl *nl, uint8_t cmd, uint32_t ifindex,
+			msg_cb parse, struct item_vec *vec)
+{
+	int err = -EINTR, tries;
+
+	for (tries = 0; err == -EINTR && tries < MIXNET_NL_DUMP_RETRIES; tries++) {
+		vec->n = 0;
+		err = nl_exchange(nl, mixnet_nl_build_dev_req(nl->buf, nl->family_id, cmd,
+							      NLM_F_DUMP | NLM_F_ACK, ++nl->seq,
+							      ifindex),
+				  parse, vec);
+	}
+	return err;
 }
 
 int mixnet_nl_port_dump(struct mixnet_nl *nl, uint32_t dev_ifindex, mixnet_nl_port_cb cb, void *arg)
 {
-	struct port_dump_ctx ctx = { cb, arg };
+	struct item_vec vec = { .size = sizeof(struct mixnet_nl_port) };
+	int err = dump_collect(nl, MIXNET_CMD_PORT_GET, dev_ifindex, port_vec_cb, &vec);
+	size_t i;
 
-	return nl_exchange(nl, mixnet_nl_build_dev_req(nl->buf, nl->family_id, MIXNET_CMD_PORT_GET,
-						       NLM_F_DUMP | NLM_F_ACK, ++nl->seq, dev_ifindex),
-			   port_dump_cb, &ctx);
+	for (i = 0; !err && i < vec.n; i++)
+		err = cb((struct mixnet_nl_port *)vec.v + i, arg);
+	free(vec.v);
+	return err;
 }
 
 int mixnet_nl_port_set_role(struct mixnet_nl *nl, uint32_t port_ifindex, uint8_t role)
@@ -818,27 +865,16 @@ int mixnet_nl_dev_get(struct mixnet_nl *nl, uint32_t ifindex, struct mixnet_nl_d
 			   dev_one_cb, out);
 }
 
-struct dev_dump_ctx {
-	mixnet_nl_dev_cb cb;
-	void *arg;
-};
-
-static int dev_dump_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	struct dev_dump_ctx *ctx = arg;
-	struct mixnet_nl_dev d;
-	int err = mixnet_nl_parse_dev(nlh, &d);
-
-	return err ? err : ctx->cb(&d, ctx->arg);
-}
-
 int mixnet_nl_dev_dump(struct mixnet_nl *nl, mixnet_nl_dev_cb cb, void *arg)
 {
-	struct dev_dump_ctx ctx = { cb, arg };
+	struct item_vec vec = { .size = sizeof(struct mixnet_nl_dev) };
+	int err = dump_collect(nl, MIXNET_CMD_DEV_GET, 0, dev_vec_cb, &vec);
+	size_t i;
 
-	return nl_exchange(nl, mixnet_nl_build_dev_req(nl->buf, nl->family_id, MIXNET_CMD_DEV_GET,
-						       NLM_F_DUMP | NLM_F_ACK, ++nl->seq, 0),
-			   dev_dump_cb, &ctx);
+	for (i = 0; !err && i < vec.n; i++)
+		err = cb((struct mixnet_nl_dev *)vec.v + i, arg);
+	free(vec.v);
+	return err;
 }
 
 int mixnet_nl_subscribe(struct mixnet_nl *nl)

@@ -34,6 +34,8 @@
 #define MIXNET_HELLO_RETRY_MS	50
 /* At most one immediate answer to a soliciting hello per lower per 10 ms. */
 #define MIXNET_SOLICIT_GAP	(HZ / 100 ? HZ / 100 : 1)
+/* A hello shorter than the Ethernet minimum payload may arrive padded to it. */
+#define MIXNET_HELLO_PADDED	(ETH_ZLEN - ETH_HLEN)
 
 struct mixnet_addrs {
 	u8 n4, n6;
@@ -41,7 +43,11 @@ struct mixnet_addrs {
 	struct in6_addr v6[MIXNET_HELLO_MAX_ADDRS];
 };
 
-/* This device's fabric addresses: IPv4, and IPv6 of global scope. */
+/*
+ * This device's fabric addresses (what a peer accepts: see
+ * mixnet_fabric_addr4_ok/6_ok), at most MIXNET_HELLO_MAX_ADDRS of each
+ * family; IPv6 ones once DAD is done.
+ */
 static void mixnet_local_addrs(struct net_device *dev, struct mixnet_addrs *a)
 {
 	const struct in_ifaddr *ifa;
@@ -57,7 +63,8 @@ static void mixnet_local_addrs(struct net_device *dev, struct mixnet_addrs *a)
 		in_dev_for_each_ifa_rcu(ifa, in_dev) {
 			if (a->n4 == MIXNET_HELLO_MAX_ADDRS)
 				break;
-			a->v4[a->n4++] = ifa->ifa_local;
+			if (mixnet_fabric_addr4_ok(ifa->ifa_local))
+				a->v4[a->n4++] = ifa->ifa_local;
 		}
 	}
 	idev = __in6_dev_get(dev);
@@ -66,7 +73,7 @@ static void mixnet_local_addrs(struct net_device *dev, struct mixnet_addrs *a)
 		list_for_each_entry(ifp, &idev->addr_list, if_list) {
 			if (a->n6 == MIXNET_HELLO_MAX_ADDRS)
 				break;
-			if (ifp->scope & (IFA_LINK | IFA_HOST) || ifp->flags & IFA_F_TENTATIVE)
+			if (!mixnet_fabric_addr6_ok(&ifp->addr) || ifp->flags & IFA_F_TENTATIVE)
 				continue;
 			a->v6[a->n6++] = ifp->addr;
 		}
@@ -139,19 +146,6 @@ drop:
 	kfree_skb(skb);
 }
 
-static bool mixnet_peer_addr_ok(const struct in6_addr *a)
-{
-	int type = ipv6_addr_type(a);
-
-	if (type & IPV6_ADDR_MAPPED) {
-		__be32 v4 = a->s6_addr32[3];
-
-		return !ipv4_is_zeronet(v4) && !ipv4_is_multicast(v4) &&
-		       !ipv4_is_lbcast(v4) && !ipv4_is_loopback(v4);
-	}
-	return !(type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_LOOPBACK)) && type != IPV6_ADDR_ANY;
-}
-
 static bool mixnet_addr_in(const struct in6_addr *a, const struct in6_addr *set, unsigned int n)
 {
 	unsigned int i;
@@ -200,7 +194,11 @@ static void mixnet_hello_bad(struct mixnet_dev *mdev, struct mixnet_lower *lower
 			    lower->dev->name, why);
 }
 
-/* Parse and check one hello; fills @addrs (IPv4 as mapped). Returns a reason or NULL. */
+/*
+ * Parse and check one hello; fills @addrs (IPv4 as mapped).  The counts
+ * say how long the hello is: never more addresses than fit in it, nor
+ * bytes after them (but Ethernet padding).  Returns a reason or NULL.
+ */
 static const char *mixnet_hello_parse(struct mixnet_dev *mdev, struct sk_buff *skb,
 				      u64 *dev_id, u8 *flags, struct in6_addr *addrs,
 				      unsigned int *naddrs)
@@ -222,6 +220,8 @@ static const char *mixnet_hello_parse(struct mixnet_dev *mdev, struct sk_buff *s
 	len = sizeof(*h) + h->n_addr4 * sizeof(__be32) + h->n_addr6 * sizeof(struct in6_addr);
 	if (!pskb_may_pull(skb, len))
 		return "truncated";
+	if (skb->len > max_t(unsigned int, len, MIXNET_HELLO_PADDED))
+		return "longer than its addresses";
 	h = (const struct mixnet_hello *)skb->data;
 	*dev_id = be64_to_cpu(h->dev_id);
 	*flags = h->flags;
@@ -232,20 +232,27 @@ static const char *mixnet_hello_parse(struct mixnet_dev *mdev, struct sk_buff *s
 	if (!is_valid_ether_addr(eth_hdr(skb)->h_source))
 		return "bad source MAC";
 
+	/* Checked per family: an IPv4-mapped IPv6 address is no IPv6 address. */
 	p = skb->data + sizeof(*h);
 	*naddrs = 0;
-	for (i = 0; i < h->n_addr4; i++, p += sizeof(__be32))
-		ipv6_addr_set_v4mapped(get_unaligned((const __be32 *)p), &addrs[(*naddrs)++]);
-	for (i = 0; i < h->n_addr6; i++, p += sizeof(struct in6_addr))
-		memcpy(&addrs[(*naddrs)++], p, sizeof(struct in6_addr));
+	for (i = 0; i < h->n_addr4; i++, p += sizeof(__be32)) {
+		__be32 a = get_unaligned((const __be32 *)p);
+
+		if (!mixnet_fabric_addr4_ok(a))
+			return "not a unicast fabric address";
+		ipv6_addr_set_v4mapped(a, &addrs[(*naddrs)++]);
+	}
+	for (i = 0; i < h->n_addr6; i++, p += sizeof(struct in6_addr)) {
+		memcpy(&addrs[*naddrs], p, sizeof(struct in6_addr));
+		if (!mixnet_fabric_addr6_ok(&addrs[(*naddrs)++]))
+			return "not a unicast fabric address";
+	}
 
 	mixnet_local_addrs(mdev->dev, &local);
 	for (i = 0; i < *naddrs; i++) {
 		struct in6_addr mine;
 		unsigned int j;
 
-		if (!mixnet_peer_addr_ok(&addrs[i]))
-			return "not a unicast address";
 		if (mixnet_addr_in(&addrs[i], addrs, i))
 			return "address listed twice";
 		for (j = 0; j < local.n4; j++) {

@@ -16,6 +16,25 @@
 
 #define MIXNET_MAX_LOWERS	64
 
+/*
+ * Changes to the lowers of any mixnet device (RTNL): port dumps resume by
+ * position and compare this between their parts.
+ */
+static u32 mixnet_lowers_seq = 1;
+
+u32 mixnet_lowers_seq_rtnl(void)
+{
+	ASSERT_RTNL();
+	return mixnet_lowers_seq;
+}
+
+static void mixnet_lowers_changed(void)
+{
+	/* 0 would mean "no sequence" to nl_dump_check_consistent(). */
+	if (!++mixnet_lowers_seq)
+		mixnet_lowers_seq = 1;
+}
+
 struct mixnet_lower *mixnet_lower_get_rtnl(const struct net_device *ldev)
 {
 	ASSERT_RTNL();
@@ -114,6 +133,7 @@ int mixnet_add_lower(struct net_device *dev, struct net_device *ldev,
 	list_add_tail_rcu(&lower->list, &mdev->lowers);
 	mdev->nlowers++;
 	mutex_unlock(&mdev->lock);
+	mixnet_lowers_changed();
 
 	mixnet_update_mtu(mdev);
 	mixnet_discovery_kick(mdev);
@@ -153,6 +173,7 @@ static void mixnet_release(struct mixnet_lower *lower)
 	mixnet_rt_remove_lower(mdev, lower);
 	mixnet_discovery_forget_lower(mdev, lower);
 	mutex_unlock(&mdev->lock);
+	mixnet_lowers_changed();
 
 	mixnet_update_mtu(mdev);
 	netdev_info(mdev->dev, "released %s\n", ldev->name);

@@ -145,7 +145,7 @@ static void mixnet_ndo_uninit(struct net_device *dev)
 	mutex_unlock(&mdev->lock);
 }
 
-/* Last reference gone (dumps hold one): nothing can walk the table now. */
+/* Last reference to the device gone; route dumps may keep the table a while. */
 static void mixnet_destruct(struct net_device *dev)
 {
 	struct mixnet_dev *mdev = netdev_priv(dev);
@@ -226,6 +226,15 @@ static struct rtnl_link_ops mixnet_link_ops __read_mostly = {
 	.validate	= mixnet_validate,
 };
 
+/*
+ * Devices come last and go first: everything they use (the notifier that
+ * follows their lowers, the family their events go out on) exists for
+ * their whole life, so deleting them at unload still tells listeners
+ * about every route that goes.  Netlink requests racing with the unload
+ * are harmless: every request looks its device up under RTNL (route
+ * dumps under RCU, and unregistering unlists a device a grace period
+ * before tearing it down), so it finds the device whole or not at all.
+ */
 int mixnet_dev_init(void)
 {
 	int err;
@@ -234,19 +243,19 @@ int mixnet_dev_init(void)
 	if (err)
 		goto err_notifier;
 
-	err = rtnl_link_register(&mixnet_link_ops);
-	if (err)
-		goto err_link;
-
 	err = mixnet_genl_init();
 	if (err)
 		goto err_genl;
 
+	err = rtnl_link_register(&mixnet_link_ops);
+	if (err)
+		goto err_link;
+
 	return 0;
 
-err_genl:
-	rtnl_link_unregister(&mixnet_link_ops);
 err_link:
+	mixnet_genl_exit();
+err_genl:
 	mixnet_notifier_exit();
 err_notifier:
 	return err;
@@ -254,9 +263,9 @@ err_notifier:
 
 void mixnet_dev_exit(void)
 {
-	mixnet_genl_exit();
 	/* Deletes every mixnet device in every namespace. */
 	rtnl_link_unregister(&mixnet_link_ops);
+	mixnet_genl_exit();
 	mixnet_notifier_exit();
 	/* Route and path-set callbacks queued with call_rcu run module code. */
 	rcu_barrier();

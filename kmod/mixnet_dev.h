@@ -21,6 +21,7 @@
 
 #include <linux/etherdevice.h>
 #include <linux/in6.h>
+#include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/rhashtable.h>
@@ -124,6 +125,17 @@ struct mixnet_route {
 	struct rcu_head rcu;
 };
 
+/*
+ * The hash table of a device's routes, apart from the device: a route
+ * dump keeps its cursor registered on the table between the parts of the
+ * dump, so the dump holds a reference on the table, never on the device
+ * (which stays deletable).  Emptied when the device is unregistered.
+ */
+struct mixnet_rtable {
+	struct rhashtable ht;		/* peer -> struct mixnet_route, RCU lookups */
+	struct kref ref;		/* the device's, and one per route dump */
+};
+
 struct mixnet_dev {
 	struct net_device *dev;
 	u64 dev_id;
@@ -132,11 +144,11 @@ struct mixnet_dev {
 	unsigned int nlowers;
 
 	struct mutex lock;
-	struct rhashtable routes;	/* peer -> struct mixnet_route, RCU lookups */
+	struct mixnet_rtable *rtable;	/* set by ndo_init, put by the destructor */
 	struct list_head route_list;	/* every route, for control-plane walks */
 	struct mixnet_route __rcu *default_rt;
-	u32 nroutes;
-	u32 generation;			/* bumped by every change to the set of paths */
+	u32 nroutes;			/* lock to change, READ_ONCE */
+	u32 generation;			/* bumped by every change to the set of paths; lock, READ_ONCE */
 
 	struct mixnet_pcpu_stats __percpu *stats;
 
@@ -207,13 +219,19 @@ static inline bool mixnet_path_live(const struct mixnet_path *p)
 int mixnet_rt_init(struct mixnet_dev *mdev);
 void mixnet_rt_flush(struct mixnet_dev *mdev);
 void mixnet_rt_destroy(struct mixnet_dev *mdev);
+struct mixnet_rtable *mixnet_rtable_get(struct mixnet_dev *mdev);
+void mixnet_rtable_put(struct mixnet_rtable *t);
 extern const struct rhashtable_params mixnet_rt_params;
 
 static inline struct mixnet_route *mixnet_rt_lookup_rcu(struct mixnet_dev *mdev,
 							const struct in6_addr *peer)
 {
-	return rhashtable_lookup(&mdev->routes, peer, mixnet_rt_params);
+	return rhashtable_lookup(&mdev->rtable->ht, peer, mixnet_rt_params);
 }
+
+/* A fabric address a route may name and a hello may carry (IPv4 keyed as mapped). */
+bool mixnet_fabric_addr4_ok(__be32 a);
+bool mixnet_fabric_addr6_ok(const struct in6_addr *a);
 
 struct mixnet_route *mixnet_rt_find(struct mixnet_dev *mdev, const struct in6_addr *peer);
 
@@ -250,6 +268,7 @@ int mixnet_del_lower(struct net_device *dev, struct net_device *ldev);
 void mixnet_release_all_lowers(struct mixnet_dev *mdev);
 struct mixnet_lower *mixnet_lower_get_rtnl(const struct net_device *ldev);
 int mixnet_lower_set_role(struct mixnet_lower *lower, u8 role, struct netlink_ext_ack *extack);
+u32 mixnet_lowers_seq_rtnl(void);
 void mixnet_update_mtu(struct mixnet_dev *mdev);
 int mixnet_notifier_init(void);
 void mixnet_notifier_exit(void);

@@ -8,8 +8,9 @@
  * rejected with an extended-ack message naming them); every command that
  * changes state needs CAP_NET_ADMIN (GENL_ADMIN_PERM).  Route dumps walk
  * the rhashtable with a cursor kept across calls and stamp each message
- * with the table generation, so userspace sees NLM_F_DUMP_INTR when the
- * table changed in the middle of a dump.
+ * with the table generation, device and port dumps with what shifts their
+ * positions, so userspace sees NLM_F_DUMP_INTR when what it dumps changed
+ * in the middle of a dump.  No dump pins a device.
  */
 #include <linux/module.h>
 #include <linux/rtnetlink.h>
@@ -202,17 +203,26 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/* A message header; in a dump (@cb) it also reports the dump's consistency. */
+static void *mixnet_nl_put_hdr(struct sk_buff *skb, u32 portid, u32 seq, int flags, u8 cmd,
+			       struct netlink_callback *cb)
+{
+	void *hdr = genlmsg_put(skb, portid, seq, &mixnet_genl_family, flags, cmd);
+
+	if (hdr && cb)
+		genl_dump_check_consistent(cb, hdr);
+	return hdr;
+}
+
 static int mixnet_nl_route_msg(struct sk_buff *skb, struct mixnet_dev *mdev,
 			       const struct mixnet_route *rt, u32 portid, u32 seq,
 			       int flags, u8 cmd, struct netlink_callback *cb, bool deleted)
 {
 	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &mixnet_genl_family, flags, cmd);
+	hdr = mixnet_nl_put_hdr(skb, portid, seq, flags, cmd, cb);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (cb)
-		genl_dump_check_consistent(cb, hdr);
 	if (nla_put_u32(skb, MIXNET_A_IFINDEX, mdev->dev->ifindex) ||
 	    nla_put_u32(skb, MIXNET_A_GENERATION, READ_ONCE(mdev->generation)) ||
 	    mixnet_nl_put_route(skb, mdev, rt, deleted)) {
@@ -250,12 +260,12 @@ static int mixnet_nl_put_stats(struct sk_buff *skb, struct mixnet_dev *mdev)
 }
 
 static int mixnet_nl_dev_msg(struct sk_buff *skb, struct net_device *dev, u32 portid,
-			     u32 seq, int flags)
+			     u32 seq, int flags, struct netlink_callback *cb)
 {
 	struct mixnet_dev *mdev = netdev_priv(dev);
 	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &mixnet_genl_family, flags, MIXNET_CMD_DEV_GET);
+	hdr = mixnet_nl_put_hdr(skb, portid, seq, flags, MIXNET_CMD_DEV_GET, cb);
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, MIXNET_A_IFINDEX, dev->ifindex) ||
@@ -273,14 +283,14 @@ static int mixnet_nl_dev_msg(struct sk_buff *skb, struct net_device *dev, u32 po
 
 /* Under mdev->lock (discovery state). */
 static int mixnet_nl_port_msg(struct sk_buff *skb, struct mixnet_lower *lower, u32 portid,
-			      u32 seq, int flags, u8 cmd)
+			      u32 seq, int flags, struct netlink_callback *cb)
 {
 	struct net_device *dev = lower->mdev->dev, *ldev = lower->dev;
 	bool up = mixnet_lower_up(ldev);
 	struct nlattr *nest;
 	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &mixnet_genl_family, flags, cmd);
+	hdr = mixnet_nl_put_hdr(skb, portid, seq, flags, MIXNET_CMD_PORT_GET, cb);
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, MIXNET_A_IFINDEX, dev->ifindex) ||
@@ -326,20 +336,15 @@ static int mixnet_nl_peer(struct nlattr **tb, struct nlattr *nest, struct in6_ad
 	if (tb[MIXNET_RT_A_PEER4]) {
 		__be32 a = nla_get_in_addr(tb[MIXNET_RT_A_PEER4]);
 
-		if (ipv4_is_zeronet(a) || ipv4_is_multicast(a) || ipv4_is_lbcast(a) ||
-		    ipv4_is_loopback(a)) {
+		if (!mixnet_fabric_addr4_ok(a)) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[MIXNET_RT_A_PEER4], "peer4 is not a unicast address");
 			return -EINVAL;
 		}
 		ipv6_addr_set_v4mapped(a, peer);
 	}
 	if (tb[MIXNET_RT_A_PEER6]) {
-		int type;
-
 		*peer = nla_get_in6_addr(tb[MIXNET_RT_A_PEER6]);
-		type = ipv6_addr_type(peer);
-		if (type == IPV6_ADDR_ANY ||
-		    (type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_LOOPBACK | IPV6_ADDR_MAPPED))) {
+		if (!mixnet_fabric_addr6_ok(peer)) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[MIXNET_RT_A_PEER6],
 					    "peer6 is not a unicast IPv6 address (IPv4 peers go in peer4)");
 			return -EINVAL;
@@ -478,6 +483,67 @@ static int mixnet_nl_route_spec(struct net *net, struct mixnet_dev *mdev, struct
 	return 0;
 }
 
+/* ---- answers and dumps ------------------------------------------------------------------------------ */
+
+/* @msg answers @info, or goes when building it failed with @err. */
+static int mixnet_nl_reply(struct sk_buff *msg, struct genl_info *info, int err)
+{
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/*
+ * Device and port dumps: one message per mixnet device of the namespace,
+ * or per lower of each (of the one device args[1] names, if any), under
+ * RTNL.  They resume by position (args[0]: messages sent so far), and
+ * positions shift when devices or lowers come and go between two parts:
+ * each part stamps cb->seq with the count of such changes, so a dump
+ * that spans one ends with NLM_F_DUMP_INTR.
+ */
+static int mixnet_nl_dump_devs(struct sk_buff *skb, struct netlink_callback *cb, bool ports)
+{
+	u32 portid = NETLINK_CB(cb->skb).portid, seq = cb->nlh->nlmsg_seq;
+	long idx = 0, start = cb->args[0];
+	struct net *net = sock_net(skb->sk);
+	struct mixnet_lower *lower;
+	struct net_device *dev;
+	bool full = false;
+
+	rtnl_lock();
+	cb->seq = ports ? mixnet_lowers_seq_rtnl() : net->dev_base_seq;
+	for_each_netdev(net, dev) {
+		struct mixnet_dev *mdev = netdev_priv(dev);
+
+		if (!netif_is_mixnet(dev) || (cb->args[1] && dev->ifindex != cb->args[1]))
+			continue;
+		if (!ports) {
+			full = idx >= start &&
+			       mixnet_nl_dev_msg(skb, dev, portid, seq, NLM_F_MULTI, cb);
+			if (full)
+				break;
+			idx++;
+			continue;
+		}
+		mutex_lock(&mdev->lock);
+		list_for_each_entry(lower, &mdev->lowers, list) {
+			full = idx >= start &&
+			       mixnet_nl_port_msg(skb, lower, portid, seq, NLM_F_MULTI, cb);
+			if (full)
+				break;
+			idx++;
+		}
+		mutex_unlock(&mdev->lock);
+		if (full)
+			break;
+	}
+	rtnl_unlock();
+	cb->args[0] = idx;
+	return skb->len;
+}
+
 /* ---- device commands ------------------------------------------------------------------------------- */
 
 static int mixnet_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -492,54 +558,54 @@ static int mixnet_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
 	rtnl_lock();
 	dev = mixnet_nl_dev(genl_info_net(info), info->attrs, info->extack, false);
 	err = IS_ERR(dev) ? PTR_ERR(dev) :
-	      mixnet_nl_dev_msg(msg, dev, info->snd_portid, info->snd_seq, 0);
+	      mixnet_nl_dev_msg(msg, dev, info->snd_portid, info->snd_seq, 0, NULL);
 	rtnl_unlock();
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return genlmsg_reply(msg, info);
+	return mixnet_nl_reply(msg, info, err);
 }
 
 static int mixnet_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct net *net = sock_net(skb->sk);
-	long idx = 0, start = cb->args[0];
-	struct net_device *dev;
-
-	rtnl_lock();
-	for_each_netdev(net, dev) {
-		if (!netif_is_mixnet(dev))
-			continue;
-		if (idx++ < start)
-			continue;
-		if (mixnet_nl_dev_msg(skb, dev, NETLINK_CB(cb->skb).portid,
-				      cb->nlh->nlmsg_seq, NLM_F_MULTI)) {
-			idx--;
-			break;
-		}
-	}
-	rtnl_unlock();
-	cb->args[0] = idx;
-	return skb->len;
+	return mixnet_nl_dump_devs(skb, cb, false);
 }
 
 /* ---- route commands ---------------------------------------------------------------------------------- */
 
-static int mixnet_nl_route_get_doit(struct sk_buff *skb, struct genl_info *info)
+/* The route of a GET request, answered into @msg (mdev->lock held). */
+static int mixnet_nl_route_get(struct mixnet_dev *mdev, const struct mixnet_rt_spec *spec,
+			       struct sk_buff *msg, struct genl_info *info)
 {
-	struct mixnet_rt_spec *spec;
 	struct mixnet_route *rt;
+
+	rt = spec->is_default ? rcu_dereference_protected(mdev->default_rt,
+							  lockdep_is_held(&mdev->lock)) :
+				mixnet_rt_find(mdev, &spec->peer);
+	if (!rt) {
+		NL_SET_ERR_MSG(info->extack, "no route to that peer");
+		return -ENOENT;
+	}
+	return mixnet_nl_route_msg(msg, mdev, rt, info->snd_portid, info->snd_seq, 0,
+				   MIXNET_CMD_ROUTE_GET, NULL, false);
+}
+
+/* ROUTE_GET (one route), ROUTE_NEW and ROUTE_DEL: one route of one device. */
+static int mixnet_nl_route_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u8 cmd = info->genlhdr->cmd;
+	struct mixnet_rt_spec *spec;
+	struct sk_buff *msg = NULL;
 	struct mixnet_dev *mdev;
 	struct net_device *dev;
-	struct sk_buff *msg;
+	u32 flags = 0;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, MIXNET_A_ROUTE))
 		return -EINVAL;
+	if (info->attrs[MIXNET_A_FLAGS])
+		flags = nla_get_u32(info->attrs[MIXNET_A_FLAGS]);
 	spec = kzalloc(sizeof(*spec), GFP_KERNEL);
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!spec || !msg) {
+	if (cmd == MIXNET_CMD_ROUTE_GET)
+		msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!spec || (cmd == MIXNET_CMD_ROUTE_GET && !msg)) {
 		err = -ENOMEM;
 		goto out_free;
 	}
@@ -552,39 +618,47 @@ static int mixnet_nl_route_get_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	mdev = netdev_priv(dev);
 	err = mixnet_nl_route_spec(genl_info_net(info), mdev, info->attrs[MIXNET_A_ROUTE],
-				   false, spec, info->extack);
+				   cmd == MIXNET_CMD_ROUTE_NEW, spec, info->extack);
 	if (err)
 		goto out_unlock;
 	mutex_lock(&mdev->lock);
-	rt = spec->is_default ? rcu_dereference_protected(mdev->default_rt,
-							  lockdep_is_held(&mdev->lock)) :
-				mixnet_rt_find(mdev, &spec->peer);
-	if (!rt) {
-		NL_SET_ERR_MSG(info->extack, "no route to that peer");
-		err = -ENOENT;
-	} else {
-		err = mixnet_nl_route_msg(msg, mdev, rt, info->snd_portid, info->snd_seq, 0,
-					  MIXNET_CMD_ROUTE_GET, NULL, false);
+	switch (cmd) {
+	case MIXNET_CMD_ROUTE_GET:
+		err = mixnet_nl_route_get(mdev, spec, msg, info);
+		break;
+	case MIXNET_CMD_ROUTE_NEW:
+		err = mixnet_rt_set_static(mdev, spec, flags & MIXNET_F_REPLACE, info->extack);
+		break;
+	default:
+		err = mixnet_rt_delete(mdev, &spec->peer, spec->is_default);
+		if (err == -ENOENT)
+			NL_SET_ERR_MSG(info->extack, "no route to that peer");
 	}
 	mutex_unlock(&mdev->lock);
 out_unlock:
 	rtnl_unlock();
-	if (!err) {
-		kfree(spec);
-		return genlmsg_reply(msg, info);
-	}
+	kfree(spec);
+	return msg ? mixnet_nl_reply(msg, info, err) : err;
 out_free:
 	nlmsg_free(msg);
 	kfree(spec);
 	return err;
 }
 
+/*
+ * A route dump holds the device's table, on which its cursor stays
+ * registered between the parts, and the device's ifindex: never the
+ * device, which stays deletable.  Each part looks the device up again
+ * under RCU (the walk runs in one read-side section, and a device being
+ * unregistered is unlisted a grace period before its routes go); once it
+ * is gone the dump ends with -ENODEV.
+ */
 struct mixnet_rt_dump {
-	struct net_device *dev;
-	netdevice_tracker dev_tracker;
+	struct mixnet_rtable *table;	/* a reference */
+	int ifindex;
 	struct rhashtable_iter iter;
 	bool default_done;
-	u32 rewinds;		/* the walk restarted after a resize */
+	u32 rewinds;			/* the walk restarted after a resize */
 };
 
 static int mixnet_nl_route_dump_start(struct netlink_callback *cb)
@@ -603,24 +677,42 @@ static int mixnet_nl_route_dump_start(struct netlink_callback *cb)
 		kfree(ctx);
 		return PTR_ERR(dev);
 	}
-	/* Held until done(): the table is destroyed only with the last reference. */
-	netdev_hold(dev, &ctx->dev_tracker, GFP_KERNEL);
+	ctx->ifindex = dev->ifindex;
+	ctx->table = mixnet_rtable_get(netdev_priv(dev));
 	rtnl_unlock();
-	ctx->dev = dev;
-	rhashtable_walk_enter(&((struct mixnet_dev *)netdev_priv(dev))->routes, &ctx->iter);
+	rhashtable_walk_enter(&ctx->table->ht, &ctx->iter);
 	cb->args[0] = (long)ctx;
 	return 0;
+}
+
+/* The dump's device, if it still exists (RCU): the one owning the dump's table. */
+static struct mixnet_dev *mixnet_nl_route_dump_dev(struct net *net,
+						   const struct mixnet_rt_dump *ctx)
+{
+	struct net_device *dev = dev_get_by_index_rcu(net, ctx->ifindex);
+	struct mixnet_dev *mdev;
+
+	if (!dev || !netif_is_mixnet(dev))
+		return NULL;
+	mdev = netdev_priv(dev);
+	return mdev->rtable == ctx->table ? mdev : NULL;
 }
 
 static int mixnet_nl_route_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct mixnet_rt_dump *ctx = (struct mixnet_rt_dump *)cb->args[0];
-	struct mixnet_dev *mdev = netdev_priv(ctx->dev);
 	u32 portid = NETLINK_CB(cb->skb).portid, seq = cb->nlh->nlmsg_seq;
-	struct mixnet_route *rt;
+	struct mixnet_route *rt = NULL;
+	struct mixnet_dev *mdev;
 	int sent = 0, err = 0;
 
 	rhashtable_walk_start(&ctx->iter);
+	mdev = mixnet_nl_route_dump_dev(sock_net(skb->sk), ctx);
+	if (!mdev) {
+		NL_SET_ERR_MSG(cb->extack, "the device was deleted during the dump");
+		err = -ENODEV;
+		goto out;
+	}
 	/* A change of generation or a rewind marks the dump interrupted. */
 	cb->seq = READ_ONCE(mdev->generation) + ctx->rewinds;
 
@@ -656,99 +748,40 @@ out:
 	return skb->len;
 }
 
+/* Process context (the socket's release defers it to a work): may free the table. */
 static int mixnet_nl_route_dump_done(struct netlink_callback *cb)
 {
 	struct mixnet_rt_dump *ctx = (struct mixnet_rt_dump *)cb->args[0];
 
 	if (ctx) {
 		rhashtable_walk_exit(&ctx->iter);
-		netdev_put(ctx->dev, &ctx->dev_tracker);
+		mixnet_rtable_put(ctx->table);
 		kfree(ctx);
 	}
 	return 0;
 }
 
-static int mixnet_nl_route_new_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	struct mixnet_rt_spec *spec;
-	u32 flags = 0;
-	struct mixnet_dev *mdev;
-	struct net_device *dev;
-	int err;
-
-	if (GENL_REQ_ATTR_CHECK(info, MIXNET_A_ROUTE))
-		return -EINVAL;
-	if (info->attrs[MIXNET_A_FLAGS])
-		flags = nla_get_u32(info->attrs[MIXNET_A_FLAGS]);
-	spec = kzalloc(sizeof(*spec), GFP_KERNEL);
-	if (!spec)
-		return -ENOMEM;
-
-	rtnl_lock();
-	dev = mixnet_nl_dev(genl_info_net(info), info->attrs, info->extack, false);
-	if (IS_ERR(dev)) {
-		err = PTR_ERR(dev);
-		goto out;
-	}
-	mdev = netdev_priv(dev);
-	err = mixnet_nl_route_spec(genl_info_net(info), mdev, info->attrs[MIXNET_A_ROUTE],
-				   true, spec, info->extack);
-	if (err)
-		goto out;
-	mutex_lock(&mdev->lock);
-	err = mixnet_rt_set_static(mdev, spec, flags & MIXNET_F_REPLACE, info->extack);
-	mutex_unlock(&mdev->lock);
-out:
-	rtnl_unlock();
-	kfree(spec);
-	return err;
-}
-
-static int mixnet_nl_route_del_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	struct mixnet_rt_spec *spec;
-	struct mixnet_dev *mdev;
-	struct net_device *dev;
-	int err;
-
-	if (GENL_REQ_ATTR_CHECK(info, MIXNET_A_ROUTE))
-		return -EINVAL;
-	spec = kzalloc(sizeof(*spec), GFP_KERNEL);
-	if (!spec)
-		return -ENOMEM;
-
-	rtnl_lock();
-	dev = mixnet_nl_dev(genl_info_net(info), info->attrs, info->extack, false);
-	if (IS_ERR(dev)) {
-		err = PTR_ERR(dev);
-		goto out;
-	}
-	mdev = netdev_priv(dev);
-	err = mixnet_nl_route_spec(genl_info_net(info), mdev, info->attrs[MIXNET_A_ROUTE],
-				   false, spec, info->extack);
-	if (err)
-		goto out;
-	mutex_lock(&mdev->lock);
-	err = mixnet_rt_delete(mdev, &spec->peer, spec->is_default);
-	mutex_unlock(&mdev->lock);
-	if (err == -ENOENT)
-		NL_SET_ERR_MSG(info->extack, "no route to that peer");
-out:
-	rtnl_unlock();
-	kfree(spec);
-	return err;
-}
-
 /* ---- port commands ----------------------------------------------------------------------------------------- */
 
-/* The lower a MIXNET_A_PORT request names, checked against the device if one is given. */
-static struct mixnet_lower *mixnet_nl_port(struct genl_info *info, struct nlattr **tb)
+/*
+ * The lower a MIXNET_A_PORT request names, checked against the device if
+ * one is given (RTNL held); @tb gets the parsed nest.
+ */
+static struct mixnet_lower *mixnet_nl_port(struct genl_info *info, struct nlattr **tb,
+					   bool want_role)
 {
 	struct nlattr *nest = info->attrs[MIXNET_A_PORT];
 	struct mixnet_lower *lower;
 	struct net_device *ldev, *dev;
+	int err;
 
-	if (MIXNET_NL_MISSING(info->extack, nest, tb, MIXNET_PORT_A_IFINDEX, "port ifindex missing"))
+	ASSERT_RTNL();
+	err = nla_parse_nested(tb, MIXNET_PORT_A_MAX, nest, mixnet_port_policy, info->extack);
+	if (err)
+		return ERR_PTR(err);
+	if (MIXNET_NL_MISSING(info->extack, nest, tb, MIXNET_PORT_A_IFINDEX, "port ifindex missing") ||
+	    (want_role &&
+	     MIXNET_NL_MISSING(info->extack, nest, tb, MIXNET_PORT_A_ROLE, "port role missing")))
 		return ERR_PTR(-EINVAL);
 	dev = mixnet_nl_dev(genl_info_net(info), info->attrs, info->extack, true);
 	if (IS_ERR(dev))
@@ -772,42 +805,39 @@ static struct mixnet_lower *mixnet_nl_port(struct genl_info *info, struct nlattr
 	return lower;
 }
 
-static int mixnet_nl_port_get_doit(struct sk_buff *skb, struct genl_info *info)
+/* PORT_GET (one lower) and PORT_SET. */
+static int mixnet_nl_port_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *tb[MIXNET_PORT_A_MAX + 1];
+	bool get = info->genlhdr->cmd == MIXNET_CMD_PORT_GET;
 	struct mixnet_lower *lower;
-	struct sk_buff *msg;
+	struct sk_buff *msg = NULL;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, MIXNET_A_PORT))
 		return -EINVAL;
-	err = nla_parse_nested(tb, MIXNET_PORT_A_MAX, info->attrs[MIXNET_A_PORT],
-			       mixnet_port_policy, info->extack);
-	if (err)
-		return err;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
+	if (get) {
+		msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+		if (!msg)
+			return -ENOMEM;
+	}
 
 	rtnl_lock();
-	lower = mixnet_nl_port(info, tb);
+	lower = mixnet_nl_port(info, tb, !get);
 	if (IS_ERR(lower)) {
 		err = PTR_ERR(lower);
-	} else {
+	} else if (get) {
 		mutex_lock(&lower->mdev->lock);
-		err = mixnet_nl_port_msg(msg, lower, info->snd_portid, info->snd_seq, 0,
-					 MIXNET_CMD_PORT_GET);
+		err = mixnet_nl_port_msg(msg, lower, info->snd_portid, info->snd_seq, 0, NULL);
 		mutex_unlock(&lower->mdev->lock);
+	} else {
+		err = mixnet_lower_set_role(lower, nla_get_u8(tb[MIXNET_PORT_A_ROLE]), info->extack);
 	}
 	rtnl_unlock();
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return genlmsg_reply(msg, info);
+	return msg ? mixnet_nl_reply(msg, info, err) : err;
 }
 
-/* Port dumps: args[0] = lowers sent so far, args[1] = the device filter (0: all). */
+/* Port dumps: args[1] = the device filter (0: all). */
 static int mixnet_nl_port_dump_start(struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
@@ -824,63 +854,7 @@ static int mixnet_nl_port_dump_start(struct netlink_callback *cb)
 
 static int mixnet_nl_port_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct net *net = sock_net(skb->sk);
-	long idx = 0, start = cb->args[0];
-	struct mixnet_lower *lower;
-	struct net_device *dev;
-	bool full = false;
-
-	rtnl_lock();
-	for_each_netdev(net, dev) {
-		struct mixnet_dev *mdev;
-
-		if (!netif_is_mixnet(dev) || (cb->args[1] && dev->ifindex != cb->args[1]))
-			continue;
-		mdev = netdev_priv(dev);
-		mutex_lock(&mdev->lock);
-		list_for_each_entry(lower, &mdev->lowers, list) {
-			if (idx++ < start)
-				continue;
-			if (mixnet_nl_port_msg(skb, lower, NETLINK_CB(cb->skb).portid,
-					       cb->nlh->nlmsg_seq, NLM_F_MULTI, MIXNET_CMD_PORT_GET)) {
-				idx--;
-				full = true;
-				break;
-			}
-		}
-		mutex_unlock(&mdev->lock);
-		if (full)
-			break;
-	}
-	rtnl_unlock();
-	cb->args[0] = idx;
-	return skb->len;
-}
-
-static int mixnet_nl_port_set_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	struct nlattr *tb[MIXNET_PORT_A_MAX + 1];
-	struct mixnet_lower *lower;
-	int err;
-
-	if (GENL_REQ_ATTR_CHECK(info, MIXNET_A_PORT))
-		return -EINVAL;
-	err = nla_parse_nested(tb, MIXNET_PORT_A_MAX, info->attrs[MIXNET_A_PORT],
-			       mixnet_port_policy, info->extack);
-	if (err)
-		return err;
-	if (MIXNET_NL_MISSING(info->extack, info->attrs[MIXNET_A_PORT], tb, MIXNET_PORT_A_ROLE,
-			      "port role missing"))
-		return -EINVAL;
-
-	rtnl_lock();
-	lower = mixnet_nl_port(info, tb);
-	if (IS_ERR(lower))
-		err = PTR_ERR(lower);
-	else
-		err = mixnet_lower_set_role(lower, nla_get_u8(tb[MIXNET_PORT_A_ROLE]), info->extack);
-	rtnl_unlock();
-	return err;
+	return mixnet_nl_dump_devs(skb, cb, true);
 }
 
 /* ---- events --------------------------------------------------------------------------------------------------- */
@@ -979,30 +953,30 @@ static const struct genl_ops mixnet_genl_ops[] = {
 	},
 	{
 		.cmd = MIXNET_CMD_ROUTE_GET,
-		.doit = mixnet_nl_route_get_doit,
+		.doit = mixnet_nl_route_doit,
 		.start = mixnet_nl_route_dump_start,
 		.dumpit = mixnet_nl_route_dumpit,
 		.done = mixnet_nl_route_dump_done,
 	},
 	{
 		.cmd = MIXNET_CMD_ROUTE_NEW,
-		.doit = mixnet_nl_route_new_doit,
+		.doit = mixnet_nl_route_doit,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = MIXNET_CMD_ROUTE_DEL,
-		.doit = mixnet_nl_route_del_doit,
+		.doit = mixnet_nl_route_doit,
 		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = MIXNET_CMD_PORT_GET,
-		.doit = mixnet_nl_port_get_doit,
+		.doit = mixnet_nl_port_doit,
 		.start = mixnet_nl_port_dump_start,
 		.dumpit = mixnet_nl_port_dumpit,
 	},
 	{
 		.cmd = MIXNET_CMD_PORT_SET,
-		.doit = mixnet_nl_port_set_doit,
+		.doit = mixnet_nl_port_doit,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

@@ -72,13 +72,13 @@ struct mixnet_ocs {
 	struct mutex apply_lock;
 	spinlock_t state_lock;
 	bool live;			/* set once the backend is up */
-	bool dead;			/* being deleted: every ioctl fails */
-	bool switching;
+	bool dead;			/* being deleted: every ioctl fails; READ_ONCE */
+	bool switching;			/* state_lock to change, READ_ONCE */
 	u32 switch_delay_us;		/* READ_ONCE: sysfs may change it */
 
 	u64 generation;
 	u64 reconfigs;
-	u64 done_generation;		/* generation whose switch completed */
+	u64 done_generation;		/* generation whose switch completed; READ_ONCE */
 	u32 nxconnects;
 	u32 switching_ports;
 	u64 last_start_ns;

@@ -24,9 +24,10 @@ static enum hrtimer_restart ocs_switch_timer_fn(struct hrtimer *timer)
 	if (ocs->switching && !ocs->dead) {
 		ocs->ops->switch_done(ocs, ocs->changed);
 		now = ktime_get_ns();
-		ocs->switching = false;
+		/* APPLY (its wait and busy check) and sysfs read these unlocked. */
+		WRITE_ONCE(ocs->switching, false);
 		ocs->last_done_ns = now;
-		ocs->done_generation = ocs->generation;
+		WRITE_ONCE(ocs->done_generation, ocs->generation);
 		ocs_event_emit(ocs, MIXNET_OCS_EV_SWITCH_DONE, ocs->switching_ports, now);
 		ocs->switching_ports = 0;
 	}
@@ -83,7 +84,7 @@ void ocs_state_kill(struct mixnet_ocs *ocs)
 {
 	mutex_lock(&ocs->apply_lock);
 	spin_lock_bh(&ocs->state_lock);
-	ocs->dead = true;
+	WRITE_ONCE(ocs->dead, true);	/* APPLY's waits read it unlocked */
 	spin_unlock_bh(&ocs->state_lock);
 	mutex_unlock(&ocs->apply_lock);
 	wake_up_all(&ocs->idle_wq);
@@ -341,7 +342,7 @@ static int ocs_batch_commit(struct mixnet_ocs *ocs, struct ocs_batch *b, u64 *ge
 	ocs->nxconnects = nxc;
 	ocs->generation++;
 	ocs->reconfigs++;
-	ocs->switching = true;
+	WRITE_ONCE(ocs->switching, true);
 	ocs->switching_ports = nchanged;
 	ocs->ops->switch_start(ocs, old_fwd, ocs->changed);
 	/* Taken after the ports went dark: the switch lasts at least the delay. */

@@ -107,27 +107,27 @@ static ssize_t switch_delay_us_store(struct device *dev, struct device_attribute
 }
 static DEVICE_ATTR_RW(switch_delay_us);
 
-static ssize_t generation_show(struct device *dev, struct device_attribute *attr, char *buf)
+/* A counter that changes under state_lock. */
+static ssize_t ocs_show_locked(struct device *dev, char *buf, const u64 *counter)
 {
 	struct mixnet_ocs *ocs = to_ocs(dev);
-	u64 gen;
+	u64 v;
 
 	spin_lock_bh(&ocs->state_lock);
-	gen = ocs->generation;
+	v = *counter;
 	spin_unlock_bh(&ocs->state_lock);
-	return sysfs_emit(buf, "%llu\n", gen);
+	return sysfs_emit(buf, "%llu\n", v);
+}
+
+static ssize_t generation_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return ocs_show_locked(dev, buf, &to_ocs(dev)->generation);
 }
 static DEVICE_ATTR_RO(generation);
 
 static ssize_t reconfigs_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	struct mixnet_ocs *ocs = to_ocs(dev);
-	u64 n;
-
-	spin_lock_bh(&ocs->state_lock);
-	n = ocs->reconfigs;
-	spin_unlock_bh(&ocs->state_lock);
-	return sysfs_emit(buf, "%llu\n", n);
+	return ocs_show_locked(dev, buf, &to_ocs(dev)->reconfigs);
 }
 static DEVICE_ATTR_RO(reconfigs);
 

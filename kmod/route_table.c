@@ -10,7 +10,9 @@
  * learned optical paths to any entry and creates learned-only entries,
  * which disappear with their last learned path.
  */
+#include <linux/in.h>
 #include <linux/slab.h>
+#include <net/ipv6.h>
 
 #include "mixnet_dev.h"
 
@@ -20,6 +22,29 @@ const struct rhashtable_params mixnet_rt_params = {
 	.head_offset		= offsetof(struct mixnet_route, node),
 	.automatic_shrinking	= true,
 };
+
+/*
+ * Fabric addresses: what a route may be keyed by and what a hello may
+ * announce.  Unicast and reachable across the fabric: not unspecified,
+ * loopback, multicast or broadcast, not link-local (169.254/16, fe80::/10),
+ * and for IPv6 not an IPv4 address in disguise (::ffff:a.b.c.d, the key
+ * form of IPv4 peers, or the deprecated ::a.b.c.d).
+ */
+bool mixnet_fabric_addr4_ok(__be32 a)
+{
+	return !ipv4_is_zeronet(a) && !ipv4_is_loopback(a) && !ipv4_is_multicast(a) &&
+	       !ipv4_is_lbcast(a) && !ipv4_is_linklocal_169(a);
+}
+
+bool mixnet_fabric_addr6_ok(const struct in6_addr *a)
+{
+	int type = ipv6_addr_type(a);
+
+	/* Unspecified, multicast and mapped addresses lack IPV6_ADDR_UNICAST. */
+	return (type & IPV6_ADDR_UNICAST) &&
+	       !(type & (IPV6_ADDR_LOOPBACK | IPV6_ADDR_LINKLOCAL | IPV6_ADDR_COMPATv4 |
+			 IPV6_ADDR_MAPPED));
+}
 
 static struct mixnet_pathset *rt_paths(struct mixnet_dev *mdev, struct mixnet_route *rt)
 {
@@ -49,19 +74,60 @@ static void rt_free_rcu(struct rcu_head *head)
 
 int mixnet_rt_init(struct mixnet_dev *mdev)
 {
-	return rhashtable_init(&mdev->routes, &mixnet_rt_params);
+	struct mixnet_rtable *t;
+	int err;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	err = rhashtable_init(&t->ht, &mixnet_rt_params);
+	if (err) {
+		kfree(t);
+		return err;
+	}
+	kref_init(&t->ref);
+	mdev->rtable = t;
+	return 0;
 }
 
+static void rtable_release(struct kref *ref)
+{
+	struct mixnet_rtable *t = container_of(ref, struct mixnet_rtable, ref);
+
+	/* Emptied by mixnet_rt_flush() at uninit; only the buckets remain. */
+	rhashtable_destroy(&t->ht);
+	kfree(t);
+}
+
+struct mixnet_rtable *mixnet_rtable_get(struct mixnet_dev *mdev)
+{
+	kref_get(&mdev->rtable->ref);
+	return mdev->rtable;
+}
+
+/* Sleeps (the last put cancels the table's resize work). */
+void mixnet_rtable_put(struct mixnet_rtable *t)
+{
+	kref_put(&t->ref, rtable_release);
+}
+
+/* The device's reference (its destructor): dumps may keep the table a while longer. */
 void mixnet_rt_destroy(struct mixnet_dev *mdev)
 {
-	/* Emptied by mixnet_rt_flush() at uninit; only the buckets remain. */
-	rhashtable_destroy(&mdev->routes);
+	mixnet_rtable_put(mdev->rtable);
+	mdev->rtable = NULL;
 }
 
 struct mixnet_route *mixnet_rt_find(struct mixnet_dev *mdev, const struct in6_addr *peer)
 {
 	lockdep_assert_held(&mdev->lock);
-	return rhashtable_lookup_fast(&mdev->routes, peer, mixnet_rt_params);
+	return rhashtable_lookup_fast(&mdev->rtable->ht, peer, mixnet_rt_params);
+}
+
+/* Dumps, sysfs and netlink read the generation without the lock. */
+static void rt_changed(struct mixnet_dev *mdev)
+{
+	WRITE_ONCE(mdev->generation, mdev->generation + 1);
 }
 
 static void rt_publish(struct mixnet_dev *mdev, struct mixnet_route *rt,
@@ -72,7 +138,7 @@ static void rt_publish(struct mixnet_dev *mdev, struct mixnet_route *rt,
 	old = rcu_replace_pointer(rt->paths, ps, lockdep_is_held(&mdev->lock));
 	if (old)
 		kfree_rcu(old, rcu);
-	mdev->generation++;
+	rt_changed(mdev);
 }
 
 static int rt_insert(struct mixnet_dev *mdev, struct mixnet_route *rt)
@@ -82,13 +148,13 @@ static int rt_insert(struct mixnet_dev *mdev, struct mixnet_route *rt)
 	if (rt->is_default) {
 		rcu_assign_pointer(mdev->default_rt, rt);
 	} else {
-		err = rhashtable_insert_fast(&mdev->routes, &rt->node, mixnet_rt_params);
+		err = rhashtable_insert_fast(&mdev->rtable->ht, &rt->node, mixnet_rt_params);
 		if (err)
 			return err;
 		list_add_tail(&rt->list, &mdev->route_list);
 		WRITE_ONCE(mdev->nroutes, mdev->nroutes + 1);
 	}
-	mdev->generation++;
+	rt_changed(mdev);
 	return 0;
 }
 
@@ -98,11 +164,11 @@ static void rt_unlink(struct mixnet_dev *mdev, struct mixnet_route *rt)
 	if (rt->is_default) {
 		RCU_INIT_POINTER(mdev->default_rt, NULL);
 	} else {
-		rhashtable_remove_fast(&mdev->routes, &rt->node, mixnet_rt_params);
+		rhashtable_remove_fast(&mdev->rtable->ht, &rt->node, mixnet_rt_params);
 		list_del(&rt->list);
 		WRITE_ONCE(mdev->nroutes, mdev->nroutes - 1);
 	}
-	mdev->generation++;
+	rt_changed(mdev);
 	call_rcu(&rt->rcu, rt_free_rcu);
 }
 
@@ -125,6 +191,19 @@ static bool path_on(const struct mixnet_path *p, const struct mixnet_lower *lowe
 }
 
 /* ---- static paths (the agent) --------------------------------------------------- */
+
+/* A learned optical path that stays: @spec sets no path on its lower. */
+static bool learned_kept(const struct mixnet_path *o, const struct mixnet_rt_spec *spec)
+{
+	unsigned int j;
+
+	if (o->origin != MIXNET_PATH_LEARNED)
+		return false;
+	for (j = 0; j < spec->n_optical; j++)
+		if (path_on(&spec->optical[j], o->lower))
+			return false;
+	return true;
+}
 
 int mixnet_rt_set_static(struct mixnet_dev *mdev, const struct mixnet_rt_spec *spec,
 			 bool replace, struct netlink_ext_ack *extack)
@@ -157,15 +236,8 @@ int mixnet_rt_set_static(struct mixnet_dev *mdev, const struct mixnet_rt_spec *s
 
 	/* The request's optical paths, then the learned ones on other lowers. */
 	n = spec->n_optical;
-	for (i = 0; old && i < old->n_optical; i++) {
-		bool named = false;
-
-		if (old->optical[i].origin != MIXNET_PATH_LEARNED)
-			continue;
-		for (j = 0; j < spec->n_optical; j++)
-			named |= path_on(&spec->optical[j], old->optical[i].lower);
-		n += !named;
-	}
+	for (i = 0; old && i < old->n_optical; i++)
+		n += learned_kept(&old->optical[i], spec);
 	if (n > MIXNET_MAX_OPTICAL_PATHS) {
 		NL_SET_ERR_MSG(extack, "too many optical paths with the learned ones");
 		err = -E2BIG;
@@ -194,16 +266,9 @@ int mixnet_rt_set_static(struct mixnet_dev *mdev, const struct mixnet_rt_spec *s
 			}
 		}
 	}
-	for (i = 0; old && i < old->n_optical; i++) {
-		bool named = false;
-
-		if (old->optical[i].origin != MIXNET_PATH_LEARNED)
-			continue;
-		for (j = 0; j < spec->n_optical; j++)
-			named |= path_on(&spec->optical[j], old->optical[i].lower);
-		if (!named)
+	for (i = 0; old && i < old->n_optical; i++)
+		if (learned_kept(&old->optical[i], spec))
 			ps->optical[ps->n_optical++] = old->optical[i];
-	}
 	ps->has_electrical = spec->has_electrical;
 	if (spec->has_electrical) {
 		ps->electrical = spec->electrical;
@@ -431,14 +496,11 @@ int mixnet_rt_confirm(struct mixnet_dev *mdev, struct mixnet_lower *lower,
 
 	if (created) {
 		RCU_INIT_POINTER(rt->paths, ps);
-		if (rhashtable_insert_fast(&mdev->routes, &rt->node, mixnet_rt_params)) {
+		if (rt_insert(mdev, rt)) {
 			kfree(ps);
 			kfree(rt);
 			return -ENOMEM;
 		}
-		list_add_tail(&rt->list, &mdev->route_list);
-		WRITE_ONCE(mdev->nroutes, mdev->nroutes + 1);
-		mdev->generation++;
 	} else {
 		rt_publish(mdev, rt, ps);
 	}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Crafting packets for BPF_PROG_TEST_RUN: Ethernet, VLAN, IPv4 (options,
- * fragments), IPv6 (extension headers), TCP, UDP.  Header-only helpers
- * for the bpf tier's Check programs.
+ * fragments), IPv6 (extension headers), TCP, UDP, or a whole TCP/UDP
+ * frame at once.  Header-only helpers for the bpf tier's Check programs
+ * and the BPF benchmark.
  */
 #ifndef MIXNET_TEST_PKTBUILD_H
 #define MIXNET_TEST_PKTBUILD_H
@@ -135,6 +136,29 @@ static inline void payload(struct pkt *p, size_t n)
 {
 	memset(p->d + p->n, 0x5a, n);
 	p->n += n;
+}
+
+/*
+ * A whole Ethernet frame: IPv4 or IPv6 (as @dst is written) carrying a
+ * TCP or UDP (@proto) header and @n payload bytes.
+ */
+static inline void ip_frame(struct pkt *p, const char *src, const char *dst, uint8_t proto,
+			    uint16_t sport, uint16_t dport, size_t n)
+{
+	size_t l4len = (proto == IPPROTO_TCP ? 20 : 8) + n;
+
+	if (strchr(dst, ':')) {
+		eth(p, 0x86DD);
+		ipv6(p, src, dst, proto, l4len);
+	} else {
+		eth(p, 0x0800);
+		ipv4(p, src, dst, proto, l4len, 0, 0);
+	}
+	if (proto == IPPROTO_TCP)
+		tcp(p, sport, dport);
+	else
+		udp(p, sport, dport, n);
+	payload(p, n);
 }
 
 #endif /* MIXNET_TEST_PKTBUILD_H */

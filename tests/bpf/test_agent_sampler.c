@@ -18,26 +18,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/check_run.h"
 #include "backends.h"
 #include "config.h"
 #include "curve_keys.h"
 #include "flows.h"
+#include "shell.h"
 
 static char run_root[64], pin_root[96], dir[64];
-
-static int shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int shell(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-#define sh(...) ck_assert_msg(shell(__VA_ARGS__) == 0, "command failed")
 
 /*
  * Device "mx0" (198.18.7.1, this host h0) with its veth peer; h1..h3 are
@@ -206,8 +194,7 @@ int main(void)
 {
 	Suite *su = suite_create("agent_sampler");
 	TCase *tc = tcase_create("veth");
-	SRunner *sr;
-	int failed;
+	int rc;
 
 	snprintf(run_root, sizeof(run_root), "/sys/fs/bpf/mixnet-agent-test-%d", getpid());
 	if (mkdir(run_root, 0755)) {
@@ -220,10 +207,7 @@ int main(void)
 	tcase_add_test(tc, test_restart_keeps_sampler);
 	tcase_add_test(tc, test_no_device);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = check_run(su);
 	shell("rm -rf %s", run_root);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

@@ -29,25 +29,13 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "../lib/check_run.h"
 #include "flows.h"
+#include "shell.h"
 
 /* One directory per run (removed by main, even after failed tests), one
  * pin root per test inside it. */
 static char run_root[64], pin_root[96];
-
-static int shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int shell(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-#define sh(...) ck_assert_msg(shell(__VA_ARGS__) == 0, "command failed")
 
 static void write_file(const char *path, const char *s)
 {
@@ -848,17 +836,14 @@ static Suite *attach_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(attach_suite());
-	int failed;
+	int rc;
 
 	snprintf(run_root, sizeof(run_root), "/sys/fs/bpf/mixnet-test-%d", getpid());
 	if (mkdir(run_root, 0755)) {
 		perror(run_root);
 		return EXIT_FAILURE;
 	}
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = check_run(attach_suite());
 	shell("rm -rf %s", run_root);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return rc;
 }

@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "../lib/check_run.h"
 #include "flows.h"
 #include "mixnet_sampler.h"
 #include "pktbuild.h"
@@ -76,6 +77,14 @@ static void peer_key(const char *s, struct mixnet_peer_key *k)
 	}
 }
 
+/* Make @e (n entries) the program's whole peer index, as the agent writes it. */
+static void write_index(const struct flows_index_entry *e, size_t n)
+{
+	ck_assert_int_eq(flows_index_write(bpf_map__fd(skel->maps.peer_index),
+					   bpf_map__fd(skel->maps.peer_index_ctl),
+					   MIXNET_SAMPLER_INDEX_BITS, e, n), 0);
+}
+
 static void add_peer(const char *addr, uint32_t slot)
 {
 	struct mixnet_peer_key k;
@@ -84,9 +93,7 @@ static void add_peer(const char *addr, uint32_t slot)
 	ck_assert_uint_lt(nadded, sizeof(added) / sizeof(added[0]));
 	memcpy(added[nadded].addr, k.addr, 16);
 	added[nadded++].slot = slot;
-	ck_assert_int_eq(flows_index_write(bpf_map__fd(skel->maps.peer_index),
-					   bpf_map__fd(skel->maps.peer_index_ctl),
-					   MIXNET_SAMPLER_INDEX_BITS, added, nadded), 0);
+	write_index(added, nadded);
 }
 
 /* Run the program @repeat times on @p; it must pass the packet unchanged. */
@@ -247,10 +254,7 @@ START_TEST(test_ipv4_tcp_known_peer)
 	struct pkt p = { .n = 0 };
 
 	add_peer("198.18.0.2", 3);
-	eth(&p, ETH_P_IP);
-	ipv4(&p, "198.18.0.1", "198.18.0.2", IPPROTO_TCP, 20 + 100, 0, 0);
-	tcp(&p, 40000, 5001);
-	payload(&p, 100);
+	ip_frame(&p, "198.18.0.1", "198.18.0.2", IPPROTO_TCP, 40000, 5001, 100);
 	ck_assert_uint_eq(p.n, 14 + 140);
 	run_n(&p, 5);
 
@@ -267,10 +271,7 @@ START_TEST(test_ipv4_udp_unknown_peer)
 	struct pkt p = { .n = 0 };
 
 	add_peer("198.18.0.2", 1);
-	eth(&p, ETH_P_IP);
-	ipv4(&p, "198.18.0.1", "198.18.0.9", IPPROTO_UDP, 8 + 1000, 0, 0);
-	udp(&p, 5353, 9000, 1000);
-	payload(&p, 1000);
+	ip_frame(&p, "198.18.0.1", "198.18.0.9", IPPROTO_UDP, 5353, 9000, 1000);
 	run(&p);
 	run(&p);
 
@@ -336,10 +337,7 @@ START_TEST(test_ipv6_tcp)
 	struct pkt p = { .n = 0 };
 
 	add_peer("2001:db8::2", 7);
-	eth(&p, ETH_P_IPV6);
-	ipv6(&p, "2001:db8::1", "2001:db8::2", IPPROTO_TCP, 20 + 500);
-	tcp(&p, 33000, 443);
-	payload(&p, 500);
+	ip_frame(&p, "2001:db8::1", "2001:db8::2", IPPROTO_TCP, 33000, 443, 500);
 	run_n(&p, 3);
 
 	assert_peer(7, 3 * 560, 3);
@@ -520,13 +518,21 @@ START_TEST(test_slot_out_of_range_counts_unknown)
 	struct pkt p = { .n = 0 };
 
 	add_peer("198.18.0.2", MIXNET_SAMPLER_PEER_SLOTS + 5);
-	eth(&p, ETH_P_IP);
-	ipv4(&p, "198.18.0.1", "198.18.0.2", IPPROTO_UDP, 8, 0, 0);
-	udp(&p, 1, 2, 0);
+	ip_frame(&p, "198.18.0.1", "198.18.0.2", IPPROTO_UDP, 1, 2, 0);
 	run(&p);
 	assert_peer(0, 28, 1);
 }
 END_TEST
+
+/* Peer i of the full table: IPv6 for odd i, IPv4 for even. */
+static const char *full_table_peer(uint32_t i, char *buf, size_t len)
+{
+	if (i % 2)
+		snprintf(buf, len, "2001:db8::%x", i);
+	else
+		snprintf(buf, len, "198.18.%u.%u", i / 256, i % 256);
+	return buf;
+}
 
 START_TEST(test_full_peer_table)
 {
@@ -537,29 +543,15 @@ START_TEST(test_full_peer_table)
 
 	/* the program's hash and probing must agree with the agent's */
 	for (i = 0; i < n; i++) {
-		if (i % 2)
-			snprintf(dst, sizeof(dst), "2001:db8::%x", i);
-		else
-			snprintf(dst, sizeof(dst), "198.18.%u.%u", i / 256, i % 256);
-		peer_key(dst, (struct mixnet_peer_key *)e[i].addr);
+		peer_key(full_table_peer(i, dst, sizeof(dst)), (struct mixnet_peer_key *)e[i].addr);
 		e[i].slot = n - i;
 	}
-	ck_assert_int_eq(flows_index_write(bpf_map__fd(skel->maps.peer_index),
-					   bpf_map__fd(skel->maps.peer_index_ctl),
-					   MIXNET_SAMPLER_INDEX_BITS, e, n), 0);
+	write_index(e, n);
 	for (i = 0; i < n; i += 7) {
 		struct pkt p = { .n = 0 };
 
-		if (i % 2) {
-			snprintf(dst, sizeof(dst), "2001:db8::%x", i);
-			eth(&p, ETH_P_IPV6);
-			ipv6(&p, "2001:db8::ffff", dst, IPPROTO_UDP, 8);
-		} else {
-			snprintf(dst, sizeof(dst), "198.18.%u.%u", i / 256, i % 256);
-			eth(&p, ETH_P_IP);
-			ipv4(&p, "198.18.255.255", dst, IPPROTO_UDP, 8, 0, 0);
-		}
-		udp(&p, 1, 2, 0);
+		ip_frame(&p, i % 2 ? "2001:db8::ffff" : "198.18.255.255",
+			 full_table_peer(i, dst, sizeof(dst)), IPPROTO_UDP, 1, 2, 0);
 		run(&p);
 		assert_peer(n - i, i % 2 ? 48 : 28, 1);
 	}
@@ -577,10 +569,7 @@ START_TEST(test_flows_off)
 	teardown();
 	load(0, 1);
 	add_peer("198.18.0.2", 1);
-	eth(&p, ETH_P_IP);
-	ipv4(&p, "198.18.0.1", "198.18.0.2", IPPROTO_UDP, 8 + 100, 0, 0);
-	udp(&p, 1, 2, 100);
-	payload(&p, 100);
+	ip_frame(&p, "198.18.0.1", "198.18.0.2", IPPROTO_UDP, 1, 2, 100);
 	run_n(&p, 10);
 	eth(&t, ETH_P_IP);			/* truncated TCP: not even looked at */
 	ipv4(&t, "198.18.0.1", "198.18.0.2", IPPROTO_TCP, 4, 0, 0);
@@ -603,10 +592,7 @@ START_TEST(test_sampling_1_in_64)
 	teardown();
 	load(64, 0);
 	add_peer("198.18.0.2", 1);
-	eth(&p, ETH_P_IP);
-	ipv4(&p, "198.18.0.1", "198.18.0.2", IPPROTO_UDP, 8 + 72, 0, 0);
-	udp(&p, 1, 2, 72);
-	payload(&p, 72);
+	ip_frame(&p, "198.18.0.1", "198.18.0.2", IPPROTO_UDP, 1, 2, 72);
 	run_n(&p, n);
 
 	assert_peer(1, (uint64_t)n * 100, n);	/* per-peer: every packet */
@@ -632,9 +618,7 @@ START_TEST(test_flow_table_full)
 		for (port = 1; port <= 10; port++) {
 			struct pkt p = { .n = 0 };
 
-			eth(&p, ETH_P_IP);
-			ipv4(&p, "198.18.0.1", "198.18.0.2", IPPROTO_UDP, 8, 0, 0);
-			udp(&p, 9000, port, 0);
+			ip_frame(&p, "198.18.0.1", "198.18.0.2", IPPROTO_UDP, 9000, port, 0);
 			run(&p);
 		}
 		/* 4 flows fit; the 6 others are reported, every round */
@@ -656,9 +640,7 @@ START_TEST(test_counts_on_every_cpu)
 	int cpu, used = 0;
 
 	add_peer("198.18.0.2", 1);
-	eth(&p, ETH_P_IP);
-	ipv4(&p, "198.18.0.1", "198.18.0.2", IPPROTO_TCP, 20, 0, 0);
-	tcp(&p, 1000, 2000);
+	ip_frame(&p, "198.18.0.1", "198.18.0.2", IPPROTO_TCP, 1000, 2000, 0);
 	for (cpu = 0; cpu < ncpu && cpu < CPU_SETSIZE; cpu++) {
 		CPU_ZERO(&set);
 		CPU_SET(cpu, &set);
@@ -710,11 +692,5 @@ static Suite *sampler_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sampler_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(sampler_suite());
 }

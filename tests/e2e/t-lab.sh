@@ -111,9 +111,20 @@ out=$(lab down 2>&1) || fail "down after up was killed at 3 s: $out"
 nothing_left "down after up was killed at 3 s"
 
 info "failure"
-# A failure inside up removes what it built by itself.
+# A link with the lab's prefix that up did not make: refused, left alone.
 ip link add "$name-eps" type dummy || fail "dummy"
+on_exit "ip link del $name-eps 2> /dev/null"
 out=$(lab up --hosts 2 --optical 1 2>&1)
-[ $? != 0 ] || fail "up with a conflicting link succeeded"
-echo "$out" | grep -q "removing the half-built lab" || fail "up did not clean up: $out"
-nothing_left "a failed up"
+assert_eq "$?" 5 "up with a conflicting link ($out)"
+echo "$out" | grep -q "link $name-eps exists" || fail "up did not name the conflicting link: $out"
+ip link show "$name-eps" > /dev/null 2>&1 || fail "up deleted a link it did not make"
+ip link del "$name-eps"
+nothing_left "a refused up"
+
+# A failure inside up removes what it built by itself.
+for step in ocs hosts configs; do
+	out=$(MIXNET_LAB_FAIL_AFTER=$step lab up --hosts 2 --optical 1 2>&1)
+	[ $? != 0 ] || fail "up failing after $step succeeded"
+	echo "$out" | grep -q "removing the half-built lab" || fail "up did not clean up after $step: $out"
+	nothing_left "a failed up (after $step)"
+done

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Test fixtures shared by the agent's unit tests: scratch directories,
- * files, and a generated region (keys + INI file) on loopback addresses.
+ * files, and a generated region (keys + INI file) on loopback addresses,
+ * loaded.
  * Header-only: each test program is one .c file.
  */
 #ifndef MIXNET_TEST_AGENT_FIXTURE_H
@@ -9,12 +10,14 @@
 
 #include <check.h>
 #include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "curve_keys.h"
 
 static inline int fx_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -132,6 +135,23 @@ static inline void fx_region_as(const char *dir, const char *file, unsigned int 
 #undef FX_ADD
 	fx_write(dir, file, text);
 	free(text);
+}
+
+/* DIR/FILE loaded with @flags (CFG_LOAD_*); a fixture that does not load fails the test. */
+static inline struct config *fx_load(const char *dir, const char *file, unsigned int flags)
+{
+	struct cfg_errors errs;
+	struct config *cfg;
+	char path[PATH_MAX];
+	unsigned int i;
+
+	ck_assert_int_lt(snprintf(path, sizeof(path), "%s/%s", dir, file), sizeof(path));
+	if (config_load(path, flags, &cfg, &errs)) {
+		for (i = 0; i < errs.count && i < CFG_MAX_ERRORS; i++)
+			fprintf(stderr, "%s\n", errs.msg[i]);
+		ck_abort_msg("fixture %s does not load", path);
+	}
+	return cfg;
 }
 
 static inline void fx_region(const char *dir, unsigned int n, unsigned int alpha,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "cli.h"
 
 START_TEST(test_parse_u64_valid)
@@ -48,6 +49,31 @@ START_TEST(test_parse_u32_bounds)
 }
 END_TEST
 
+START_TEST(test_parse_double)
+{
+	static const char *const bad[] = { "", " 1", "1 ", "1x", "nan", "inf", "1e400", "1e-400",
+					   "0x", "." };
+	double v = 7;
+	size_t i;
+
+	ck_assert_int_eq(cli_parse_double("0.25", 0, 1, &v), 0);
+	ck_assert_double_eq(v, 0.25);
+	ck_assert_int_eq(cli_parse_double("-1.5e3", -2000, 0, &v), 0);
+	ck_assert_double_eq(v, -1500);
+	v = 42;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(cli_parse_double(bad[i], -1e9, 1e9, &v) == -EINVAL, "accepted '%s'",
+			      bad[i]);
+		ck_assert_double_eq(v, 42);	/* untouched on error */
+	}
+	ck_assert_int_eq(cli_parse_double(NULL, 0, 1, &v), -EINVAL);
+	ck_assert_int_eq(cli_parse_double("1", 0, 1, &v), 0);	/* bounds are inclusive */
+	ck_assert_int_eq(cli_parse_double("1.0001", 0, 1, &v), -ERANGE);
+	ck_assert_int_eq(cli_parse_double("-0.1", 0, 1, &v), -ERANGE);
+	ck_assert_double_eq(v, 1);
+}
+END_TEST
+
 START_TEST(test_exit_codes)
 {
 	ck_assert_int_eq(cli_exit_code(0), EXIT_OK);
@@ -87,6 +113,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_parse_u64_valid);
 	tcase_add_test(tc, test_parse_u64_rejects);
 	tcase_add_test(tc, test_parse_u32_bounds);
+	tcase_add_test(tc, test_parse_double);
 	tcase_add_test(tc, test_exit_codes);
 	tcase_add_test(tc, test_global_opts_anywhere);
 	suite_add_tcase(s, tc);
@@ -95,11 +122,5 @@ static Suite *cli_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cli_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(cli_suite());
 }

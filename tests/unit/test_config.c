@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <linux/mixnet.h>
+
+#include "../lib/check_run.h"
 #include "agent_fixture.h"
 #include "config.h"
 
@@ -121,6 +124,34 @@ static void expect_variant_error(const char *from, const char *to, const char *n
 	free(t);
 }
 
+/* The base text with @from replaced by @to fails with an error naming @where and @what. */
+struct bad_variant {
+	const char *from, *to;
+	const char *where, *what;
+};
+
+static void expect_variant_errors(const struct bad_variant *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		expect_variant_error(v[i].from, v[i].to, v[i].where, v[i].what);
+}
+
+#define EXPECT_VARIANT_ERRORS(cases) expect_variant_errors(cases, sizeof(cases) / sizeof(cases[0]))
+
+/* The base text with @from replaced by @to loads; config_free() the result. */
+static struct config *load_variant(const char *from, const char *to)
+{
+	struct cfg_errors errs;
+	struct config *cfg;
+	char *t = variant(from, to);
+
+	ck_assert_int_eq(load_text(t, &cfg, &errs), 0);
+	free(t);
+	return cfg;
+}
+
 static void setup(void)
 {
 	fx_mkdtemp(dir);
@@ -202,75 +233,84 @@ END_TEST
 
 START_TEST(test_syntax_errors)
 {
-	expect_variant_error("alpha = 2\n", "alpha 2\n", "cfg.ini:3:", "syntax error");
-	expect_variant_error("[controller]\n", "[controller\n", "cfg.ini:6:", "syntax error");
-	expect_variant_error("epoch_ms = 50\n", "epoch_ms = 5000000000000000000000\n", "cfg.ini:4:",
-			     "[region] epoch_ms: '5000000000000000000000' out of range");
-	{
-		char longline[400];
-		char from[] = "epoch_ms = 50\n";
+	static const struct bad_variant cases[] = {
+		{ "alpha = 2\n", "alpha 2\n", "cfg.ini:3:", "syntax error" },
+		{ "[controller]\n", "[controller\n", "cfg.ini:6:", "syntax error" },
+		{ "epoch_ms = 50\n", "epoch_ms = 5000000000000000000000\n",
+		  "cfg.ini:4:", "[region] epoch_ms: '5000000000000000000000' out of range" },
+		{ "[region]\n", "name = x\n[region]\n", "cfg.ini:1:", "outside any section" },
+	};
+	char longline[400];
 
-		memset(longline, 'x', sizeof(longline));
-		memcpy(longline, "epoch_ms = ", 11);
-		longline[sizeof(longline) - 2] = '\n';
-		longline[sizeof(longline) - 1] = '\0';
-		expect_variant_error(from, longline, "cfg.ini:4:", "line longer than");
-	}
-	expect_variant_error("[region]\n", "name = x\n[region]\n", "cfg.ini:1:", "outside any section");
+	EXPECT_VARIANT_ERRORS(cases);
+	memset(longline, 'x', sizeof(longline));
+	memcpy(longline, "epoch_ms = ", 11);
+	longline[sizeof(longline) - 2] = '\n';
+	longline[sizeof(longline) - 1] = '\0';
+	expect_variant_error("epoch_ms = 50\n", longline, "cfg.ini:4:", "line longer than");
 }
 END_TEST
 
 START_TEST(test_unknown_and_duplicate)
 {
-	expect_variant_error("epoch_ms = 50\n", "epoch_ms = 50\nepoch = 3\n", "cfg.ini:5:",
-			     "[region] epoch: unknown key");
-	expect_variant_error("[agent]\n", "[agnet]\n", "cfg.ini:11:", "[agnet]: unknown section");
-	expect_variant_error("alpha = 2\n", "alpha = 2\nalpha = 3\n", "cfg.ini:4:",
-			     "[region] alpha: given twice");
-	expect_variant_error("[host h1]\n", "[host h0]\n", "cfg.ini:25:",
-			     "host 'h0' already defined at line 16");
-	expect_variant_error("[agent]\n", "[region]\nx = 1\n[agent]\n", "cfg.ini:11:",
-			     "section given twice (first at line 1)");
-	expect_variant_error("fabric = 198.18.0.2\n", "fabrik = 198.18.0.2\n", "cfg.ini:26:",
-			     "[host h1] fabrik: unknown key");
+	static const struct bad_variant cases[] = {
+		{ "epoch_ms = 50\n", "epoch_ms = 50\nepoch = 3\n",
+		  "cfg.ini:5:", "[region] epoch: unknown key" },
+		{ "[agent]\n", "[agnet]\n", "cfg.ini:11:", "[agnet]: unknown section" },
+		{ "alpha = 2\n", "alpha = 2\nalpha = 3\n",
+		  "cfg.ini:4:", "[region] alpha: given twice" },
+		{ "[host h1]\n", "[host h0]\n",
+		  "cfg.ini:25:", "host 'h0' already defined at line 16" },
+		{ "[agent]\n", "[region]\nx = 1\n[agent]\n",
+		  "cfg.ini:11:", "section given twice (first at line 1)" },
+		{ "fabric = 198.18.0.2\n", "fabrik = 198.18.0.2\n",
+		  "cfg.ini:26:", "[host h1] fabrik: unknown key" },
+	};
+
+	EXPECT_VARIANT_ERRORS(cases);
 }
 END_TEST
 
 START_TEST(test_bad_values)
 {
-	expect_variant_error("name = r1\n", "name = r 1\n", "cfg.ini:2:", "[region] name:");
-	expect_variant_error("alpha = 2\n", "alpha = 0\n", "cfg.ini:3:", "out of range 1..64");
-	expect_variant_error("alpha = 2\n", "alpha = two\n", "cfg.ini:3:", "not a decimal number");
-	expect_variant_error("hysteresis = 0.25\n", "hysteresis = 1\n", "cfg.ini:9:",
-			     "[controller] hysteresis: '1' out of range [0, 1)");
-	expect_variant_error("hysteresis = 0.25\n", "hysteresis = 0.2x\n", "cfg.ini:9:", "not a number");
-	expect_variant_error("endpoint = tcp://198.18.1.1:7400\n", "endpoint = 198.18.1.1:7400\n",
-			     "cfg.ini:7:", "expected tcp://ADDRESS:PORT");
-	expect_variant_error("endpoint = tcp://198.18.1.1:7400\n", "endpoint = tcp://0.0.0.0:7400\n",
-			     "cfg.ini:7:", "no wildcard");
-	expect_variant_error("endpoint = tcp://198.18.1.1:7400\n", "endpoint = tcp://198.18.1.1:0\n",
-			     "cfg.ini:7:", "port must be 1..65535");
-	expect_variant_error("endpoint = tcp://198.18.1.1:7400\n",
-			     "endpoint = tcp://[2001:db8::1:7400\n", "cfg.ini:7:", "expected tcp://");
-	expect_variant_error("hysteresis = 0.25\n", "hysteresis = 0.25\nocs = dev/ocs0\n",
-			     "cfg.ini:10:", "[controller] ocs: 'dev/ocs0' is not an absolute path");
-	expect_variant_error("roles = host, controller\n", "roles = host, router\n", "cfg.ini:12:",
-			     "unknown role 'router'");
-	expect_variant_error("host = h0\n", "host = h0\ndemand_socket_mode = 0999\n", "cfg.ini:14:",
-			     "not an octal mode");
-	expect_variant_error("host = h0\n", "host = h0\ncontrol_socket = run/c.sock\n", "cfg.ini:14:",
-			     "must be an absolute path");
+	static const struct bad_variant cases[] = {
+		{ "name = r1\n", "name = r 1\n", "cfg.ini:2:", "[region] name:" },
+		{ "alpha = 2\n", "alpha = 0\n", "cfg.ini:3:", "out of range 1..16" },
+		/* A kernel route holds MIXNET_MAX_OPTICAL_PATHS optical paths. */
+		{ "alpha = 2\n", "alpha = 17\n", "cfg.ini:3:", "out of range 1..16" },
+		{ "optical = ens2 port 3\n", "optical = ens2 port 3\nalpha = 17\n",
+		  "cfg.ini:33:", "[host h1] alpha: '17' out of range 1..16" },
+		{ "alpha = 2\n", "alpha = two\n", "cfg.ini:3:", "not a decimal number" },
+		{ "hysteresis = 0.25\n", "hysteresis = 1\n",
+		  "cfg.ini:9:", "[controller] hysteresis: '1' out of range [0, 1)" },
+		{ "hysteresis = 0.25\n", "hysteresis = 0.2x\n", "cfg.ini:9:", "not a number" },
+		{ "endpoint = tcp://198.18.1.1:7400\n", "endpoint = 198.18.1.1:7400\n",
+		  "cfg.ini:7:", "expected tcp://ADDRESS:PORT" },
+		{ "endpoint = tcp://198.18.1.1:7400\n", "endpoint = tcp://0.0.0.0:7400\n",
+		  "cfg.ini:7:", "no wildcard" },
+		{ "endpoint = tcp://198.18.1.1:7400\n", "endpoint = tcp://198.18.1.1:0\n",
+		  "cfg.ini:7:", "port must be 1..65535" },
+		{ "endpoint = tcp://198.18.1.1:7400\n", "endpoint = tcp://[2001:db8::1:7400\n",
+		  "cfg.ini:7:", "expected tcp://" },
+		{ "hysteresis = 0.25\n", "hysteresis = 0.25\nocs = dev/ocs0\n",
+		  "cfg.ini:10:", "[controller] ocs: 'dev/ocs0' is not an absolute path" },
+		{ "roles = host, controller\n", "roles = host, router\n",
+		  "cfg.ini:12:", "unknown role 'router'" },
+		{ "host = h0\n", "host = h0\ndemand_socket_mode = 0999\n",
+		  "cfg.ini:14:", "not an octal mode" },
+		{ "host = h0\n", "host = h0\ncontrol_socket = run/c.sock\n",
+		  "cfg.ini:14:", "must be an absolute path" },
+	};
+
+	EXPECT_VARIANT_ERRORS(cases);
 }
 END_TEST
 
 START_TEST(test_ipv6_endpoint_ok)
 {
-	struct cfg_errors errs;
-	struct config *cfg;
-	char *t = variant("endpoint = tcp://198.18.1.1:7400\n", "endpoint = tcp://[2001:db8::1]:7400\n");
+	struct config *cfg = load_variant("endpoint = tcp://198.18.1.1:7400\n",
+					  "endpoint = tcp://[2001:db8::1]:7400\n");
 
-	ck_assert_int_eq(load_text(t, &cfg, &errs), 0);
-	free(t);
 	ck_assert_str_eq(cfg->ctl_endpoint, "tcp://[2001:db8::1]:7400");
 	config_free(cfg);
 }
@@ -278,71 +318,89 @@ END_TEST
 
 START_TEST(test_bad_host_values)
 {
-	expect_variant_error("fabric = 198.18.0.2\n", "fabric = 198.18.0.300\n", "cfg.ini:26:",
-			     "not a unicast IPv4 or IPv6 address");
-	expect_variant_error("fabric = 198.18.0.2\n", "fabric = 224.0.0.1\n", "cfg.ini:26:",
-			     "not a unicast");
-	expect_variant_error("mgmt = 198.18.1.2\n", "mgmt = h1.example\n", "cfg.ini:27:",
-			     "[host h1] mgmt:");
-	expect_variant_error("electrical_nexthop = 02:00:00:00:00:02\n",
-			     "electrical_nexthop = 02:00:00:00:00\n", "cfg.ini:30:", "not a MAC address");
-	expect_variant_error("electrical_nexthop = 02:00:00:00:00:02\n",
-			     "electrical_nexthop = 01:00:5e:00:00:02\n", "cfg.ini:30:", "multicast");
-	expect_variant_error("electrical = eth0\n", "electrical = a/b\n", "cfg.ini:20:",
-			     "not a valid interface name");
-	expect_variant_error("public_key = ", "public_key = abc\npublic_key_x = ", "cfg.ini:28:",
-			     "not a 40-character Z85 CURVE public key");
-	expect_variant_error("public_key_file = h0.pub\n", "public_key_file = nope.pub\n",
-			     "cfg.ini:8:", "nope.pub: No such file");
+	static const struct bad_variant cases[] = {
+		{ "fabric = 198.18.0.2\n", "fabric = 198.18.0.300\n",
+		  "cfg.ini:26:", "not a unicast IPv4 or IPv6 address" },
+		{ "fabric = 198.18.0.2\n", "fabric = 224.0.0.1\n", "cfg.ini:26:", "not a unicast" },
+		{ "mgmt = 198.18.1.2\n", "mgmt = h1.example\n", "cfg.ini:27:", "[host h1] mgmt:" },
+		{ "electrical_nexthop = 02:00:00:00:00:02\n",
+		  "electrical_nexthop = 02:00:00:00:00\n",
+		  "cfg.ini:30:", "not a MAC address" },
+		{ "electrical_nexthop = 02:00:00:00:00:02\n",
+		  "electrical_nexthop = 01:00:5e:00:00:02\n",
+		  "cfg.ini:30:", "multicast" },
+		{ "electrical = eth0\n", "electrical = a/b\n",
+		  "cfg.ini:20:", "not a valid interface name" },
+		{ "public_key = ", "public_key = abc\npublic_key_x = ",
+		  "cfg.ini:28:", "not a 40-character Z85 CURVE public key" },
+		{ "public_key_file = h0.pub\n", "public_key_file = nope.pub\n",
+		  "cfg.ini:8:", "nope.pub: No such file" },
+	};
+
+	EXPECT_VARIANT_ERRORS(cases);
 }
 END_TEST
 
 START_TEST(test_bad_optical)
 {
-	expect_variant_error("optical = ens1 port 2\n", "optical = ens1\n", "cfg.ini:31:",
-			     "expected IFNAME port N");
-	expect_variant_error("optical = ens1 port 2\n", "optical = ens1 prt 2\n", "cfg.ini:31:",
-			     "unknown word 'prt'");
-	expect_variant_error("optical = ens1 port 2\n", "optical = ens1 port 2 port 3\n",
-			     "cfg.ini:31:", "'port' given twice");
-	expect_variant_error("optical = ens1 port 2\n", "optical = ens1 port 1024\n", "cfg.ini:31:",
-			     "port '1024' is not a number in 0..1023");
-	expect_variant_error("optical = ens1 port 2\n", "optical = ens1 rx 2\n", "cfg.ini:31:",
-			     "missing 'port N'");
-	/* Cabling: a port can only be cabled once. */
-	expect_variant_error("optical = ens1 port 2\n", "optical = ens1 port 1\n", "cfg.ini:31:",
-			     "OCS port 1 is already cabled (tx)");
-	expect_variant_error("optical = ens1 port 2\n", "optical = ens1 port 2 rx 9\n", "cfg.ini:31:",
-			     "OCS port 9 is already cabled (rx)");
-	/* Port 9 is h0/ens2's rx: it cannot also be another NIC's tx. */
-	expect_variant_error("optical = ens1 port 4\n", "optical = ens1 port 9 rx 4\n", "cfg.ini:40:",
-			     "OCS port shared with another NIC");
-	expect_variant_error("optical = ens2 port 3\n", "optical = ens1 port 3\n", "cfg.ini:32:",
-			     "ens1 listed twice (line 31)");
-	expect_variant_error("electrical = eth0\nelectrical_nexthop = 02:00:00:00:00:02\n",
-			     "electrical = ens1\nelectrical_nexthop = 02:00:00:00:00:02\n", "cfg.ini:31:",
-			     "ens1 is also the electrical lower");
+	static const struct bad_variant cases[] = {
+		{ "optical = ens1 port 2\n", "optical = ens1\n",
+		  "cfg.ini:31:", "expected IFNAME port N" },
+		{ "optical = ens1 port 2\n", "optical = ens1 prt 2\n",
+		  "cfg.ini:31:", "unknown word 'prt'" },
+		{ "optical = ens1 port 2\n", "optical = ens1 port 2 port 3\n",
+		  "cfg.ini:31:", "'port' given twice" },
+		{ "optical = ens1 port 2\n", "optical = ens1 port 1024\n",
+		  "cfg.ini:31:", "port '1024' is not a number in 0..1023" },
+		{ "optical = ens1 port 2\n", "optical = ens1 rx 2\n",
+		  "cfg.ini:31:", "missing 'port N'" },
+		/* Cabling: a port can only be cabled once. */
+		{ "optical = ens1 port 2\n", "optical = ens1 port 1\n",
+		  "cfg.ini:31:", "OCS port 1 is already cabled (tx)" },
+		{ "optical = ens1 port 2\n", "optical = ens1 port 2 rx 9\n",
+		  "cfg.ini:31:", "OCS port 9 is already cabled (rx)" },
+		/* Port 9 is h0/ens2's rx: it cannot also be another NIC's tx. */
+		{ "optical = ens1 port 4\n", "optical = ens1 port 9 rx 4\n",
+		  "cfg.ini:40:", "OCS port shared with another NIC" },
+		{ "optical = ens2 port 3\n", "optical = ens1 port 3\n",
+		  "cfg.ini:32:", "ens1 listed twice (line 31)" },
+		{ "electrical = eth0\nelectrical_nexthop = 02:00:00:00:00:02\n",
+		  "electrical = ens1\nelectrical_nexthop = 02:00:00:00:00:02\n",
+		  "cfg.ini:31:", "ens1 is also the electrical lower" },
+	};
+
+	EXPECT_VARIANT_ERRORS(cases);
+}
+END_TEST
+
+/* More optical NICs than a kernel route holds is refused at the first extra one. */
+START_TEST(test_too_many_optical)
+{
+	char lines[64 * (MIXNET_MAX_OPTICAL_PATHS + 1)], *t;
+	size_t len = 0;
+	uint32_t i;
+
+	/* h2 gets ens2..ens17 beside ens1: 17 NICs, the 17th on line 41 + 15. */
+	for (i = 0; i < MIXNET_MAX_OPTICAL_PATHS; i++)
+		len += (size_t)snprintf(lines + len, sizeof(lines) - len,
+					"optical = ens%u port %u\n", i + 2, 100 + i);
+	t = variant("optical = ens2 port 5\n", lines);
+	expect_error(t, "cfg.ini:56:", "more than 16 optical NICs");
+	free(t);
 }
 END_TEST
 
 START_TEST(test_alpha_mismatch)
 {
-	char *t;
+	struct config *cfg;
 
 	/* One optical NIC where the region says 2. */
 	expect_variant_error("optical = ens2 port 3\n", "", "cfg.ini:25:",
 			     "1 optical NICs but [region] alpha = 2");
 	/* Explicit per-host alpha documents a degraded host: accepted. */
-	t = variant("optical = ens2 port 3\n", "alpha = 1\n");
-	{
-		struct cfg_errors errs;
-		struct config *cfg;
-
-		ck_assert_int_eq(load_text(t, &cfg, &errs), 0);
-		ck_assert_uint_eq(cfg->hosts[1].alpha, 1);
-		config_free(cfg);
-	}
-	free(t);
+	cfg = load_variant("optical = ens2 port 3\n", "alpha = 1\n");
+	ck_assert_uint_eq(cfg->hosts[1].alpha, 1);
+	config_free(cfg);
 	expect_variant_error("optical = ens2 port 3\n", "optical = ens2 port 3\nalpha = 3\n",
 			     "cfg.ini:33:", "[host h1] alpha: 3 but 2 optical NICs are listed");
 }
@@ -350,47 +408,38 @@ END_TEST
 
 START_TEST(test_missing_keys)
 {
-	expect_variant_error("name = r1\n", "", "cfg.ini:1:", "[region] name: missing");
-	expect_variant_error("endpoint = tcp://198.18.1.1:7400\n", "", "cfg.ini:6:",
-			     "[controller] endpoint: missing");
-	expect_variant_error("fabric = 198.18.0.2\n", "", "cfg.ini:25:", "[host h1] fabric: missing");
-	expect_variant_error("electrical_nexthop = 02:00:00:00:00:02\n", "", "cfg.ini:25:",
-			     "[host h1] electrical_nexthop: missing");
-	expect_variant_error("public_key = ", "# ", "cfg.ini:25:", "[host h1] public_key: missing");
-	expect_variant_error("roles = host, controller\n", "", "cfg.ini:11:", "[agent] roles: missing");
-	expect_variant_error("host = h0\n", "", "cfg.ini:12:", "role 'host' needs 'host = NAME'");
-	expect_variant_error("host = h0\n", "host = h7\n", "cfg.ini:13:", "no [host h7] section");
-	expect_variant_error("[region]\nname = r1\nalpha = 2\nepoch_ms = 50\n", "",
-			     "cfg.ini: [region] name: missing (and the section is absent)", NULL);
-	{
-		char *t = base_text();
-		char *cut = strstr(t, "[host h0]");
+	static const struct bad_variant cases[] = {
+		{ "name = r1\n", "", "cfg.ini:1:", "[region] name: missing" },
+		{ "endpoint = tcp://198.18.1.1:7400\n", "",
+		  "cfg.ini:6:", "[controller] endpoint: missing" },
+		{ "fabric = 198.18.0.2\n", "", "cfg.ini:25:", "[host h1] fabric: missing" },
+		{ "electrical_nexthop = 02:00:00:00:00:02\n", "",
+		  "cfg.ini:25:", "[host h1] electrical_nexthop: missing" },
+		{ "public_key = ", "# ", "cfg.ini:25:", "[host h1] public_key: missing" },
+		{ "roles = host, controller\n", "", "cfg.ini:11:", "[agent] roles: missing" },
+		{ "host = h0\n", "", "cfg.ini:12:", "role 'host' needs 'host = NAME'" },
+		{ "host = h0\n", "host = h7\n", "cfg.ini:13:", "no [host h7] section" },
+		{ "[region]\nname = r1\nalpha = 2\nepoch_ms = 50\n", "",
+		  "cfg.ini: [region] name: missing (and the section is absent)", NULL },
+	};
+	char *t = base_text();
 
-		*cut = '\0';
-		expect_error(t, "no [host NAME] section", NULL);
-		free(t);
-	}
+	EXPECT_VARIANT_ERRORS(cases);
+	*strstr(t, "[host h0]") = '\0';
+	expect_error(t, "no [host NAME] section", NULL);
+	free(t);
 }
 END_TEST
 
 START_TEST(test_uniqueness)
 {
+	char from[80], to[80];
+
 	expect_variant_error("fabric = 198.18.0.2\n", "fabric = 198.18.0.1\n", "cfg.ini:25:",
 			     "[host h1] fabric: same address as host h0");
-	{
-		char from[80], to[80];
-
-		snprintf(from, sizeof(from), "public_key = %s\n", pub2);
-		snprintf(to, sizeof(to), "public_key = %s\n", pub1);
-		{
-			char *b = base_text(), *p = strstr(b, from);
-
-			ck_assert_ptr_nonnull(p);
-			memcpy(p, to, strlen(to));
-			expect_error(b, "cfg.ini:34:", "same key as host h1");
-			free(b);
-		}
-	}
+	snprintf(from, sizeof(from), "public_key = %s\n", pub2);
+	snprintf(to, sizeof(to), "public_key = %s\n", pub1);
+	expect_variant_error(from, to, "cfg.ini:34:", "same key as host h1");
 }
 END_TEST
 
@@ -440,19 +489,14 @@ END_TEST
 START_TEST(test_examples_parse)
 {
 	static const char *const ex[] = { "host.ini", "controller.ini", "combined.ini" };
-	const char *top = fx_top();
-	struct cfg_errors errs;
 	struct config *cfg;
-	char path[4200];
-	unsigned int i, j;
+	char examples[PATH_MAX];
+	unsigned int i;
 
+	ck_assert_int_lt(snprintf(examples, sizeof(examples), "%s/Documentation/examples", fx_top()),
+			 sizeof(examples));
 	for (i = 0; i < sizeof(ex) / sizeof(ex[0]); i++) {
-		snprintf(path, sizeof(path), "%s/Documentation/examples/%s", top, ex[i]);
-		if (config_load(path, CFG_LOAD_NO_SECRET, &cfg, &errs)) {
-			for (j = 0; j < errs.count && j < CFG_MAX_ERRORS; j++)
-				fprintf(stderr, "%s\n", errs.msg[j]);
-			ck_abort_msg("%s does not load", path);
-		}
+		cfg = fx_load(examples, ex[i], CFG_LOAD_NO_SECRET);
 		ck_assert_uint_ge(cfg->nhosts, 2);
 		config_free(cfg);
 	}
@@ -475,6 +519,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_bad_host_values);
 	tcase_add_test(tc, test_bad_optical);
 	tcase_add_test(tc, test_alpha_mismatch);
+	tcase_add_test(tc, test_too_many_optical);
 	tcase_add_test(tc, test_missing_keys);
 	tcase_add_test(tc, test_uniqueness);
 	tcase_add_test(tc, test_secret_key_checks);
@@ -486,11 +531,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(config_suite());
 }

@@ -4,9 +4,10 @@
  *
  * Two daemons run in threads, each with its own ZeroMQ context: h0 is
  * host and region controller, h1 is a host connecting from 127.0.0.2
- * over CURVE.  The kernel parts are fakes (an OCS whose APPLY switches at
- * once, a fabric whose discovery follows it, samplers with no traffic, a
- * planner giving h0-h1 a circuit when they have demand).  The test talks
+ * over CURVE.  The kernel parts are fakes (tests/lib/fake_kernel.c: an
+ * OCS whose APPLY switches at once, a fabric whose discovery follows it,
+ * samplers with no traffic), the planner gives h0-h1 a circuit when they
+ * have demand.  The test talks
  * to them like an operator and a training job would: `status` over the
  * control socket and matrices through the demand client library.
  */
@@ -22,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/check_run.h"
+#include "../lib/fake_kernel.h"
 #include "agent_fixture.h"
 #include "control.h"
 #include "daemon.h"
@@ -32,10 +35,6 @@
 #define DEADLINE_MS 30000
 
 static char dir[64];
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static int32_t xc[8];		/* fake OCS: tx port -> rx port */
-static uint64_t gen;
-static int route_sets[2];
 
 static uint64_t now_ms(void)
 {
@@ -45,66 +44,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* ---- fakes (shared by two daemon threads) ------------------------------------------ */
-
-static int f_get(void *priv, struct mixnet_xconnect **out, uint32_t *n, uint64_t *g)
-{
-	uint32_t i, k = 0;
-
-	(void)priv;
-	pthread_mutex_lock(&lock);
-	*out = calloc(8, sizeof(**out));
-	for (i = 0; i < 8; i++)
-		if (xc[i] >= 0)
-			(*out)[k++] = (struct mixnet_xconnect){ i, (uint32_t)xc[i] };
-	*n = k;
-	*g = gen;
-	pthread_mutex_unlock(&lock);
-	return 0;
-}
-
-static int f_apply(void *priv, const struct mixnet_xconnect *x, uint32_t n, uint64_t expected,
-		   uint64_t *g, uint32_t *changed)
-{
-	uint32_t i;
-	int rc = 0;
-
-	(void)priv;
-	pthread_mutex_lock(&lock);
-	if (expected != gen) {
-		rc = -ESTALE;
-	} else {
-		for (i = 0; i < 8; i++)
-			xc[i] = -1;
-		for (i = 0; i < n; i++)
-			xc[x[i].tx] = (int32_t)x[i].rx;
-		*g = ++gen;
-		*changed = n;
-	}
-	pthread_mutex_unlock(&lock);
-	return rc;
-}
-
-static int f_no_fd(void *priv)
-{
-	(void)priv;
-	return -1;
-}
-
-static int f_read_event(void *priv, struct mixnet_ocs_event *ev)
-{
-	(void)priv;
-	(void)ev;
-	return 0;
-}
-
-static int f_state(void *priv, bool *switching, uint64_t *g)
-{
-	(void)priv;
-	*switching = false;
-	*g = gen;
-	return 0;
-}
+/* ---- the kernel parts: tests/lib/fake_kernel.c, with this planner --------------------- */
 
 /* One circuit h0/o0 <-> h1/o0 when they exchange anything. */
 static int f_plan(void *priv, const struct plan_request *rq, struct plan_circuit *out,
@@ -124,53 +64,7 @@ static double f_estimate(void *priv, uint32_t n, const double *demand, const uin
 	return (demand[1] + demand[2]) / (c[1] + 0.25);
 }
 
-/* Host h (priv) sees the other host behind o0 when the OCS joins ports 0 and 1. */
-static int f_lowers(void *priv, struct fabric_lower *out, uint32_t max)
-{
-	int h = (int)(intptr_t)priv;
-
-	(void)max;
-	memset(out, 0, 2 * sizeof(*out));
-	snprintf(out[0].ifname, IF_NAMESIZE, "o0");
-	out[0].optical = true;
-	pthread_mutex_lock(&lock);
-	if (xc[0] == 1 && xc[1] == 0) {
-		out[0].carrier = true;
-		out[0].peer.family = AF_INET;
-		out[0].peer.a[0] = 198;
-		out[0].peer.a[1] = 18;
-		out[0].peer.a[3] = (uint8_t)(2 - h);	/* 198.18.0.(other + 1) */
-	}
-	pthread_mutex_unlock(&lock);
-	snprintf(out[1].ifname, IF_NAMESIZE, "e0");
-	out[1].carrier = true;
-	return 2;
-}
-
-static int f_set_route(void *priv, const struct fabric_route *r)
-{
-	(void)r;
-	pthread_mutex_lock(&lock);
-	route_sets[(intptr_t)priv]++;
-	pthread_mutex_unlock(&lock);
-	return 0;
-}
-
-static int f_row(void *priv, uint64_t *bytes, uint32_t n)
-{
-	(void)priv;
-	memset(bytes, 0, n * sizeof(*bytes));
-	return 0;
-}
-
-static struct ocs_backend ocs = { .get = f_get, .apply = f_apply, .event_fd = f_no_fd,
-				  .read_event = f_read_event, .state = f_state };
 static struct planner_backend planner = { .plan = f_plan, .estimate = f_estimate };
-static struct sampler_backend sampler = { .read_row = f_row };
-static struct fabric_backend fabric[2] = {
-	{ .priv = (void *)0, .set_route = f_set_route, .read_lowers = f_lowers, .event_fd = f_no_fd },
-	{ .priv = (void *)1, .set_route = f_set_route, .read_lowers = f_lowers, .event_fd = f_no_fd },
-};
 
 /* ---- daemons in threads ------------------------------------------------------------------ */
 
@@ -190,13 +84,6 @@ static void *run(void *arg)
 	return NULL;
 }
 
-static void quiet(void *priv, int level, const char *line)
-{
-	(void)priv;
-	(void)level;
-	(void)line;
-}
-
 static int free_port(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -214,24 +101,20 @@ static int free_port(void)
 static void agent_config(struct agent *a, const char *file, const char *endpoint, int self,
 			 const char *roles)
 {
-	struct cfg_errors errs;
-	char path[256];
-
 	fx_region_as(dir, file, 2, 1, endpoint, self, roles, 1, NULL);
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	ck_assert_int_eq(config_load(path, 0, &a->cfg, &errs), 0);
+	a->cfg = fx_load(dir, file, 0);
 	snprintf(a->control, sizeof(a->control), "%s", a->cfg->control_socket);
 	snprintf(a->demand, sizeof(a->demand), "%s", a->cfg->demand_socket);
 }
 
 static void agent_start(struct agent *a, int self)
 {
-	struct daemon_backends b = { .sampler = &sampler, .fabric = &fabric[self] };
+	struct daemon_backends b = { .sampler = &fake_sampler, .fabric = fake_fabric(self) };
 	struct daemon_opts o = { .no_signals = true };
 	char why[256];
 
 	if (self == 0) {
-		b.ocs = &ocs;
+		b.ocs = &fake_ocs;
 		b.planner = &planner;
 	}
 	ck_assert_msg(daemon_new(a->cfg, &b, &o, &a->d, why, sizeof(why)) == 0, "%s", why);
@@ -288,14 +171,9 @@ static json_int_t reconfigs(struct agent *a, const char *kind)
 
 static void setup(void)
 {
-	int i;
-
 	fx_mkdtemp(dir);
-	for (i = 0; i < 8; i++)
-		xc[i] = -1;
-	gen = 0;
-	route_sets[0] = route_sets[1] = 0;
-	log_set_sink(quiet, NULL);
+	ck_assert_int_eq(fake_kernel_reset(2, 1), 0);
+	log_set_sink(log_discard, NULL);
 }
 
 static void teardown(void)
@@ -368,7 +246,11 @@ START_TEST(test_region_of_two)
 	ck_assert_int_eq(json_integer_value(json_object_get(last, "unverified")), 0);
 	ck_assert(json_is_object(json_object_get(last, "timings_ms")));
 	ck_assert_int_eq(json_array_size(json_object_get(c, "circuits")), 1);
-	ck_assert_int_eq(xc[0], 1);
+	ck_assert_int_eq(fake_ocs_rx(0), 1);
+	ck_assert_int_eq(fake_ocs_rx(1), 0);
+	/* USE was acked by both hosts: each set its route to the other. */
+	ck_assert_uint_gt(fake_route_sets(0), 0);
+	ck_assert_uint_gt(fake_route_sets(1), 0);
 	json_decref(s);
 	s = status(&a1);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(
@@ -379,7 +261,7 @@ START_TEST(test_region_of_two)
 
 	/* A second daemon with the same sockets refuses to start. */
 	{
-		struct daemon_backends b = { .sampler = &sampler, .fabric = &fabric[1] };
+		struct daemon_backends b = { .sampler = &fake_sampler, .fabric = fake_fabric(1) };
 		struct daemon_opts o = { .no_signals = true };
 		struct daemon *dup = NULL;
 		char why[256];
@@ -519,11 +401,5 @@ static Suite *daemon_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(daemon_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(daemon_suite());
 }

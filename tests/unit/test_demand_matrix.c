@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/check_run.h"
 #include "demand_matrix.h"
 
 static int parse(const char *text, struct demand_matrix *m, struct demand_error *e)
@@ -192,11 +193,5 @@ static Suite *demand_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(demand_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(demand_suite());
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "agent_fixture.h"
 #include "config.h"
 #include "fabric_nl.h"
@@ -150,13 +151,9 @@ static char dir[64];
 
 static void setup(void)
 {
-	struct cfg_errors errs;
-	char path[128];
-
 	fx_mkdtemp(dir);
 	fx_region(dir, 3, 2, "tcp://127.0.0.1:7400", 0, "host", 0, NULL);
-	snprintf(path, sizeof(path), "%s/region.ini", dir);
-	ck_assert_int_eq(config_load(path, CFG_LOAD_NO_SECRET, &cfg, &errs), 0);
+	cfg = fx_load(dir, "region.ini", CFG_LOAD_NO_SECRET);
 }
 
 static void teardown(void)
@@ -297,11 +294,5 @@ static Suite *fabric_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fabric_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(fabric_suite());
 }

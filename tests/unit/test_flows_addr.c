@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "flows.h"
 #include "flows_addr.h"
 
@@ -160,11 +161,5 @@ static Suite *flows_addr_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(flows_addr_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(flows_addr_suite());
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "flows_index.h"
 
 static void v4(uint8_t *a, uint32_t ip)
@@ -148,11 +149,5 @@ static Suite *flows_index_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(flows_index_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(flows_index_suite());
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "flows_stats.h"
 
 #define NCPU 4
@@ -379,11 +380,5 @@ static Suite *flows_stats_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(flows_stats_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(flows_stats_suite());
 }

@@ -13,6 +13,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
+#include "../lib/check_run.h"
 #include "mixnet_nl.h"
 
 #define FAMILY_ID 0x1234
@@ -413,11 +414,5 @@ static Suite *nl_msgs_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(nl_msgs_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(nl_msgs_suite());
 }

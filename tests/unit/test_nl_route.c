@@ -14,6 +14,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
+#include "../lib/check_run.h"
 #include "mixnet_nl.h"
 
 #define FAMILY_ID 0x1234
@@ -190,6 +191,19 @@ START_TEST(test_dump_request)
 }
 END_TEST
 
+/* Open a path nest of @kind over lower @ifindex (0: none) with an lladdr of @len bytes. */
+static struct nlattr *start_path(struct nlmsghdr *nlh, uint8_t kind, uint32_t ifindex,
+				 const char *lladdr, size_t len)
+{
+	struct nlattr *p = mnl_attr_nest_start(nlh, MIXNET_RT_A_PATH);
+
+	mnl_attr_put_u8(nlh, MIXNET_PATH_A_KIND, kind);
+	if (ifindex)
+		mnl_attr_put_u32(nlh, MIXNET_PATH_A_IFINDEX, ifindex);
+	mnl_attr_put(nlh, MIXNET_PATH_A_LLADDR, len, lladdr);
+	return p;
+}
+
 /* A reply like the kernel's: generation, via, static, output-only path attributes. */
 static struct nlmsghdr *kernel_reply(bool with_age)
 {
@@ -207,19 +221,13 @@ static struct nlmsghdr *kernel_reply(bool with_age)
 	mnl_attr_put(nlh, MIXNET_RT_A_PEER6, 16, &peer);
 	mnl_attr_put(nlh, MIXNET_RT_A_STATIC, 0, NULL);
 	mnl_attr_put_u8(nlh, MIXNET_RT_A_VIA, MIXNET_VIA_OPTICAL);
-	p = mnl_attr_nest_start(nlh, MIXNET_RT_A_PATH);
-	mnl_attr_put_u8(nlh, MIXNET_PATH_A_KIND, MIXNET_PATH_OPTICAL);
-	mnl_attr_put_u32(nlh, MIXNET_PATH_A_IFINDEX, 8);
-	mnl_attr_put(nlh, MIXNET_PATH_A_LLADDR, 6, "\x02\x11\x22\x33\x44\x55");
+	p = start_path(nlh, MIXNET_PATH_OPTICAL, 8, "\x02\x11\x22\x33\x44\x55", 6);
 	mnl_attr_put_u8(nlh, MIXNET_PATH_A_ORIGIN, MIXNET_PATH_LEARNED);
 	mnl_attr_put_u8(nlh, MIXNET_PATH_A_LIVE, 1);
 	if (with_age)
 		mnl_attr_put_u32(nlh, MIXNET_PATH_A_AGE_MS, 1234);
 	mnl_attr_nest_end(nlh, p);
-	p = mnl_attr_nest_start(nlh, MIXNET_RT_A_PATH);
-	mnl_attr_put_u8(nlh, MIXNET_PATH_A_KIND, MIXNET_PATH_ELECTRICAL);
-	mnl_attr_put_u32(nlh, MIXNET_PATH_A_IFINDEX, 2);
-	mnl_attr_put(nlh, MIXNET_PATH_A_LLADDR, 6, "\x02\xaa\xbb\xcc\xdd\xee");
+	p = start_path(nlh, MIXNET_PATH_ELECTRICAL, 2, "\x02\xaa\xbb\xcc\xdd\xee", 6);
 	mnl_attr_put_u8(nlh, MIXNET_PATH_A_ORIGIN, MIXNET_PATH_STATIC);
 	mnl_attr_put_u8(nlh, MIXNET_PATH_A_LIVE, 0);
 	mnl_attr_nest_end(nlh, p);
@@ -253,13 +261,35 @@ START_TEST(test_kernel_reply)
 }
 END_TEST
 
+/* A reply for device 5 whose route nest (*rt) is open, with a @peer4 of @len bytes. */
+static struct nlmsghdr *reply_head(struct nlattr **rt, const void *peer4, size_t len)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+
+	g->cmd = MIXNET_CMD_ROUTE_GET;
+	mnl_attr_put_u32(nlh, MIXNET_A_IFINDEX, 5);
+	*rt = mnl_attr_nest_start(nlh, MIXNET_A_ROUTE);
+	mnl_attr_put(nlh, MIXNET_RT_A_PEER4, len, peer4);
+	return nlh;
+}
+
+/* Close the route nest @rt: the reply must be refused. */
+static void assert_refused(struct nlmsghdr *nlh, struct nlattr *rt)
+{
+	struct mixnet_nl_route out;
+
+	mnl_attr_nest_end(nlh, rt);
+	ck_assert_int_eq(mixnet_nl_parse_route(nlh, &out), -EPROTO);
+}
+
 /* Replies that are not well formed are refused, never half-parsed silently. */
 START_TEST(test_malformed)
 {
+	static const char mac[] = "\x02\x11\x22\x33\x44\x55";
 	struct mixnet_nl_route out, in = v4_route();
 	struct nlmsghdr *nlh;
-	struct nlattr *rt, *p;
-	struct genlmsghdr *g;
+	struct nlattr *rt;
 	unsigned int i;
 
 	/* No route nest. */
@@ -267,67 +297,29 @@ START_TEST(test_malformed)
 	ck_assert_int_eq(mixnet_nl_parse_route(nlh, &out), -EPROTO);
 
 	/* Two peers. */
-	nlh = mnl_nlmsg_put_header(buf);
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = MIXNET_CMD_ROUTE_GET;
-	mnl_attr_put_u32(nlh, MIXNET_A_IFINDEX, 5);
-	rt = mnl_attr_nest_start(nlh, MIXNET_A_ROUTE);
-	mnl_attr_put(nlh, MIXNET_RT_A_PEER4, 4, &in.peer.v4);
+	nlh = reply_head(&rt, &in.peer.v4, 4);
 	mnl_attr_put(nlh, MIXNET_RT_A_DEFAULT, 0, NULL);
-	mnl_attr_nest_end(nlh, rt);
-	ck_assert_int_eq(mixnet_nl_parse_route(nlh, &out), -EPROTO);
+	assert_refused(nlh, rt);
 
 	/* A peer4 of the wrong length. */
-	nlh = mnl_nlmsg_put_header(buf);
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	mnl_attr_put_u32(nlh, MIXNET_A_IFINDEX, 5);
-	rt = mnl_attr_nest_start(nlh, MIXNET_A_ROUTE);
-	mnl_attr_put(nlh, MIXNET_RT_A_PEER4, 3, &in.peer.v4);
-	mnl_attr_nest_end(nlh, rt);
-	ck_assert_int_eq(mixnet_nl_parse_route(nlh, &out), -EPROTO);
+	nlh = reply_head(&rt, &in.peer.v4, 3);
+	assert_refused(nlh, rt);
 
 	/* A path without its lower. */
-	nlh = mnl_nlmsg_put_header(buf);
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	mnl_attr_put_u32(nlh, MIXNET_A_IFINDEX, 5);
-	rt = mnl_attr_nest_start(nlh, MIXNET_A_ROUTE);
-	mnl_attr_put(nlh, MIXNET_RT_A_PEER4, 4, &in.peer.v4);
-	p = mnl_attr_nest_start(nlh, MIXNET_RT_A_PATH);
-	mnl_attr_put_u8(nlh, MIXNET_PATH_A_KIND, MIXNET_PATH_OPTICAL);
-	mnl_attr_put(nlh, MIXNET_PATH_A_LLADDR, 6, "\x02\x11\x22\x33\x44\x55");
-	mnl_attr_nest_end(nlh, p);
-	mnl_attr_nest_end(nlh, rt);
-	ck_assert_int_eq(mixnet_nl_parse_route(nlh, &out), -EPROTO);
+	nlh = reply_head(&rt, &in.peer.v4, 4);
+	mnl_attr_nest_end(nlh, start_path(nlh, MIXNET_PATH_OPTICAL, 0, mac, 6));
+	assert_refused(nlh, rt);
 
 	/* An lladdr of 5 bytes. */
-	nlh = mnl_nlmsg_put_header(buf);
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	mnl_attr_put_u32(nlh, MIXNET_A_IFINDEX, 5);
-	rt = mnl_attr_nest_start(nlh, MIXNET_A_ROUTE);
-	mnl_attr_put(nlh, MIXNET_RT_A_PEER4, 4, &in.peer.v4);
-	p = mnl_attr_nest_start(nlh, MIXNET_RT_A_PATH);
-	mnl_attr_put_u8(nlh, MIXNET_PATH_A_KIND, MIXNET_PATH_OPTICAL);
-	mnl_attr_put_u32(nlh, MIXNET_PATH_A_IFINDEX, 8);
-	mnl_attr_put(nlh, MIXNET_PATH_A_LLADDR, 5, "\x02\x11\x22\x33\x44");
-	mnl_attr_nest_end(nlh, p);
-	mnl_attr_nest_end(nlh, rt);
-	ck_assert_int_eq(mixnet_nl_parse_route(nlh, &out), -EPROTO);
+	nlh = reply_head(&rt, &in.peer.v4, 4);
+	mnl_attr_nest_end(nlh, start_path(nlh, MIXNET_PATH_OPTICAL, 8, mac, 5));
+	assert_refused(nlh, rt);
 
 	/* More paths than a route can hold. */
-	nlh = mnl_nlmsg_put_header(buf);
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	mnl_attr_put_u32(nlh, MIXNET_A_IFINDEX, 5);
-	rt = mnl_attr_nest_start(nlh, MIXNET_A_ROUTE);
-	mnl_attr_put(nlh, MIXNET_RT_A_PEER4, 4, &in.peer.v4);
-	for (i = 0; i < MIXNET_NL_MAX_PATHS + 1; i++) {
-		p = mnl_attr_nest_start(nlh, MIXNET_RT_A_PATH);
-		mnl_attr_put_u8(nlh, MIXNET_PATH_A_KIND, MIXNET_PATH_OPTICAL);
-		mnl_attr_put_u32(nlh, MIXNET_PATH_A_IFINDEX, 8 + i);
-		mnl_attr_put(nlh, MIXNET_PATH_A_LLADDR, 6, "\x02\x11\x22\x33\x44\x55");
-		mnl_attr_nest_end(nlh, p);
-	}
-	mnl_attr_nest_end(nlh, rt);
-	ck_assert_int_eq(mixnet_nl_parse_route(nlh, &out), -EPROTO);
+	nlh = reply_head(&rt, &in.peer.v4, 4);
+	for (i = 0; i < MIXNET_NL_MAX_PATHS + 1; i++)
+		mnl_attr_nest_end(nlh, start_path(nlh, MIXNET_PATH_OPTICAL, 8 + i, mac, 6));
+	assert_refused(nlh, rt);
 
 	/* Too short for a generic netlink header. */
 	nlh = mnl_nlmsg_put_header(buf);
@@ -368,11 +360,5 @@ static Suite *nl_route_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(nl_route_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(nl_route_suite());
 }

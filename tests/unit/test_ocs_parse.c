@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "ocs_client.h"
 
 #define ARGS(...) ((char *const[]){ __VA_ARGS__ })
@@ -215,11 +216,5 @@ static Suite *ocs_parse_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ocs_parse_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(ocs_parse_suite());
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "planner.h"
 #include "planner_ref.h"
 
@@ -750,11 +751,5 @@ static Suite *planner_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(planner_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(planner_suite());
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "planner.h"
 
 #define MAXN 8
@@ -68,6 +69,22 @@ static int assign(struct planner *pl, struct region *r,
 	return planner_assign_ports(pl, &cab, r->circuits, cur, ncur, &r->out);
 }
 
+/* The last assignment is now what the OCS holds: copied to @cur, its count returned. */
+static uint32_t take_current(const struct region *r, struct mixnet_xconnect *cur)
+{
+	memcpy(cur, r->xc, r->out.nxconnects * sizeof(cur[0]));
+	return r->out.nxconnects;
+}
+
+/* 3 hosts x 2 NICs (host0 ports 0,1; host1 2,3; host2 4,5), one circuit per pair. */
+static void triangle(struct region *r)
+{
+	region_init(r, 3, 2, 1);
+	set_circuits(r, 0, 1, 1);
+	set_circuits(r, 0, 2, 1);
+	set_circuits(r, 1, 2, 1);
+}
+
 static void assert_xc(const struct region *r, uint32_t k, uint32_t tx, uint32_t rx)
 {
 	ck_assert_msg(r->xc[k].tx == tx && r->xc[k].rx == rx,
@@ -79,11 +96,7 @@ START_TEST(test_fresh_assignment)
 	struct planner *pl = planner_new(MAXN, MAXA);
 	struct region r;
 
-	/* 3 hosts x 2 NICs: host0 ports 0,1; host1 2,3; host2 4,5 */
-	region_init(&r, 3, 2, 1);
-	set_circuits(&r, 0, 1, 1);
-	set_circuits(&r, 0, 2, 1);
-	set_circuits(&r, 1, 2, 1);
+	triangle(&r);
 	ck_assert_int_eq(assign(pl, &r, NULL, 0), 0);
 	/* (0,1): 0<->2, (0,2): 1<->4, (1,2): 3<->5; sorted by tx */
 	ck_assert_uint_eq(r.out.nxconnects, 6);
@@ -124,8 +137,7 @@ START_TEST(test_same_plan_changes_nothing)
 	set_circuits(&r, 2, 3, 2);
 	set_circuits(&r, 0, 2, 1);
 	ck_assert_int_eq(assign(pl, &r, NULL, 0), 0);
-	ncur = r.out.nxconnects;
-	memcpy(cur, r.xc, ncur * sizeof(cur[0]));
+	ncur = take_current(&r, cur);
 	ck_assert_int_eq(assign(pl, &r, cur, ncur), 0);
 	ck_assert_uint_eq(r.out.nxconnects, ncur);
 	ck_assert(!memcmp(cur, r.xc, ncur * sizeof(cur[0])));
@@ -145,13 +157,9 @@ START_TEST(test_change_keeps_what_it_can)
 	struct region r;
 	uint32_t ncur;
 
-	region_init(&r, 3, 2, 1);
-	set_circuits(&r, 0, 1, 1);
-	set_circuits(&r, 0, 2, 1);
-	set_circuits(&r, 1, 2, 1);
+	triangle(&r);
 	ck_assert_int_eq(assign(pl, &r, NULL, 0), 0);	/* 0<->2, 1<->4, 3<->5 */
-	ncur = r.out.nxconnects;
-	memcpy(cur, r.xc, ncur * sizeof(cur[0]));
+	ncur = take_current(&r, cur);
 
 	/* now only (0,1) twice: 0<->2 stays, 1<->3 is new, 4 and 5 go dark */
 	memset(r.circuits, 0, sizeof(r.circuits));
@@ -425,8 +433,7 @@ START_TEST(test_random_sequences)
 				changed += old_out != new_out || old_in != new_in;
 			}
 			ck_assert_uint_eq(r.out.ports_changed, changed);
-			memcpy(cur, r.xc, r.out.nxconnects * sizeof(cur[0]));
-			ncur = r.out.nxconnects;
+			ncur = take_current(&r, cur);
 			memcpy(prev, r.circuits, sizeof(prev));
 		}
 	}
@@ -481,11 +488,5 @@ static Suite *ports_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ports_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(ports_suite());
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../lib/check_run.h"
 #include "proto.h"
 
 /* ---- sample messages ------------------------------------------------------ */
@@ -333,10 +334,52 @@ static void decode_fails(const void *buf, size_t len, int want, const char *need
 	ck_assert_ptr_null(m.drain);
 }
 
+/* @nlh (raw() put it at the start of its buffer) is refused as malformed, naming @needle. */
+static void frame_fails(const struct nlmsghdr *nlh, const char *needle)
+{
+	decode_fails(nlh, nlh->nlmsg_len, -EBADMSG, needle);
+}
+
 static void hello_base(struct nlmsghdr *nlh)
 {
 	mnl_attr_put_strz(nlh, MNP_A_HOST, "h0");
 	mnl_attr_put_strz(nlh, MNP_A_REGION, "r");
+}
+
+/* A valid HELLO frame for the test to add attributes to. */
+static struct nlmsghdr *hello(char *buf, size_t cap)
+{
+	struct nlmsghdr *nlh = raw(buf, cap, MNP_HELLO, MNP_VERSION);
+
+	hello_base(nlh);
+	return nlh;
+}
+
+/* A HELLO frame whose host attribute is the @len bytes at @host. */
+static struct nlmsghdr *hello_host(char *buf, size_t cap, const void *host, size_t len)
+{
+	struct nlmsghdr *nlh = raw(buf, cap, MNP_HELLO, MNP_VERSION);
+
+	mnl_attr_put(nlh, MNP_A_HOST, len, host);
+	mnl_attr_put_strz(nlh, MNP_A_REGION, "r");
+	return nlh;
+}
+
+/* The last attribute added to @nlh, which has @size bytes with its header. */
+static struct nlattr *last_attr(struct nlmsghdr *nlh, size_t size)
+{
+	return (struct nlattr *)((char *)mnl_nlmsg_get_payload_tail(nlh) - size);
+}
+
+/* Open a lower nest with NIC e0 and, if @carrier >= 0, that carrier value. */
+static struct nlattr *start_lower(struct nlmsghdr *nlh, int carrier)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, MNP_A_LOWER);
+
+	mnl_attr_put_strz(nlh, MNP_A_NIC, "e0");
+	if (carrier >= 0)
+		mnl_attr_put_u8(nlh, MNP_A_CARRIER, (uint8_t)carrier);
+	return nest;
 }
 
 START_TEST(test_truncation)
@@ -388,24 +431,20 @@ START_TEST(test_header_errors)
 	hello_base(nlh);
 	ck_assert_int_eq(mnp_decode(buf, nlh->nlmsg_len, &m, &err), -EPROTONOSUPPORT);
 
-	nlh = raw(buf, sizeof(buf), 0, MNP_VERSION);
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "unknown message type 0");
-	nlh = raw(buf, sizeof(buf), __MNP_TYPE_MAX, MNP_VERSION);
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "unknown message type");
+	frame_fails(raw(buf, sizeof(buf), 0, MNP_VERSION), "unknown message type 0");
+	frame_fails(raw(buf, sizeof(buf), __MNP_TYPE_MAX, MNP_VERSION), "unknown message type");
 
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	hello_base(nlh);
+	nlh = hello(buf, sizeof(buf));
 	nlh->nlmsg_flags = 1;
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "reserved");
+	frame_fails(nlh, "reserved");
 	nlh->nlmsg_flags = 0;
 	nlh->nlmsg_pid = 5;
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "reserved");
+	frame_fails(nlh, "reserved");
 	nlh->nlmsg_pid = 0;
 	((struct mnp_hdr *)mnl_nlmsg_get_payload(nlh))->reserved[1] = 1;
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "reserved");
+	frame_fails(nlh, "reserved");
 
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	hello_base(nlh);
+	nlh = hello(buf, sizeof(buf));
 	nlh->nlmsg_len += 4;	/* claims more than the frame holds */
 	decode_fails(buf, nlh->nlmsg_len - 4, -EBADMSG, "length field");
 
@@ -416,200 +455,149 @@ END_TEST
 
 START_TEST(test_attribute_errors)
 {
-	char buf[512];
+	char buf[512], longname[MNP_NAME_MAX + 1];
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 
 	/* Unknown attribute type. */
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	hello_base(nlh);
+	nlh = hello(buf, sizeof(buf));
 	mnl_attr_put_u32(nlh, 200, 1);
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "unexpected attribute 200");
+	frame_fails(nlh, "unexpected attribute 200");
 
 	/* A known attribute that does not belong to this message. */
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	hello_base(nlh);
+	nlh = hello(buf, sizeof(buf));
 	mnl_attr_put_u8(nlh, MNP_A_STEP, 1);
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "unexpected attribute");
+	frame_fails(nlh, "unexpected attribute");
 
 	/* Duplicate. */
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	hello_base(nlh);
+	nlh = hello(buf, sizeof(buf));
 	mnl_attr_put_strz(nlh, MNP_A_HOST, "h1");
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "host given twice");
+	frame_fails(nlh, "host given twice");
 
 	/* Missing required. */
 	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
 	mnl_attr_put_strz(nlh, MNP_A_HOST, "h0");
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "missing region");
+	frame_fails(nlh, "missing region");
 
 	/* Integer of the wrong size. */
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	hello_base(nlh);
+	nlh = hello(buf, sizeof(buf));
 	mnl_attr_put(nlh, MNP_A_PLAN_ID, 4, "\1\2\3\4");
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "plan_id: length 4, want 8");
+	frame_fails(nlh, "plan_id: length 4, want 8");
 
 	nlh = raw(buf, sizeof(buf), MNP_WELCOME, MNP_VERSION);
 	mnl_attr_put_strz(nlh, MNP_A_REGION, "r");
 	mnl_attr_put_u64(nlh, MNP_A_PLAN_ID, 1);
 	mnl_attr_put(nlh, MNP_A_EPOCH_MS, 3, "\1\2\3");
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "epoch_ms: length 3, want 4");
+	frame_fails(nlh, "epoch_ms: length 3, want 4");
 
-	/* Strings: no NUL, embedded NUL, empty, too long. */
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	mnl_attr_put(nlh, MNP_A_HOST, 2, "h0");
-	mnl_attr_put_strz(nlh, MNP_A_REGION, "r");
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "not a NUL-terminated string");
-
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	mnl_attr_put(nlh, MNP_A_HOST, 5, "h0\0x");
-	mnl_attr_put_strz(nlh, MNP_A_REGION, "r");
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "embedded NUL");
-
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	mnl_attr_put_strz(nlh, MNP_A_HOST, "");
-	mnl_attr_put_strz(nlh, MNP_A_REGION, "r");
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "empty");
-
-	{
-		char longname[MNP_NAME_MAX + 1];
-
-		memset(longname, 'a', MNP_NAME_MAX);
-		longname[MNP_NAME_MAX] = '\0';
-		nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-		mnl_attr_put_strz(nlh, MNP_A_HOST, longname);
-		mnl_attr_put_strz(nlh, MNP_A_REGION, "r");
-		decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "host: 64 bytes, at most 63");
-	}
-
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	mnl_attr_put_strz(nlh, MNP_A_HOST, "h\x01");
-	mnl_attr_put_strz(nlh, MNP_A_REGION, "r");
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "invalid characters");
+	/* Strings: no NUL, embedded NUL, empty, too long, control characters. */
+	frame_fails(hello_host(buf, sizeof(buf), "h0", 2), "not a NUL-terminated string");
+	frame_fails(hello_host(buf, sizeof(buf), "h0\0x", 5), "embedded NUL");
+	frame_fails(hello_host(buf, sizeof(buf), "", 1), "empty");
+	memset(longname, 'a', MNP_NAME_MAX);
+	longname[MNP_NAME_MAX] = '\0';
+	frame_fails(hello_host(buf, sizeof(buf), longname, sizeof(longname)),
+		    "host: 64 bytes, at most 63");
+	frame_fails(hello_host(buf, sizeof(buf), "h\x01", 3), "invalid characters");
 
 	/* A nest without the nested flag, and a scalar with it. */
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	hello_base(nlh);
-	nest = mnl_attr_nest_start(nlh, MNP_A_LOWER);
-	mnl_attr_put_strz(nlh, MNP_A_NIC, "e0");
-	mnl_attr_put_u8(nlh, MNP_A_CARRIER, 1);
+	nlh = hello(buf, sizeof(buf));
+	nest = start_lower(nlh, 1);
 	mnl_attr_nest_end(nlh, nest);
 	nest->nla_type &= ~NLA_F_NESTED;
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "wrong attribute flags");
+	frame_fails(nlh, "wrong attribute flags");
 
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	hello_base(nlh);
+	nlh = hello(buf, sizeof(buf));
 	mnl_attr_put_u64(nlh, MNP_A_PLAN_ID, 1);
-	((struct nlattr *)((char *)mnl_nlmsg_get_payload_tail(nlh) - 12))->nla_type |= NLA_F_NESTED;
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "wrong attribute flags");
+	last_attr(nlh, 12)->nla_type |= NLA_F_NESTED;
+	frame_fails(nlh, "wrong attribute flags");
 
 	/* Attribute length under the header size, or past the frame. */
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	hello_base(nlh);
+	nlh = hello(buf, sizeof(buf));
 	mnl_attr_put_u32(nlh, 31, 0);
-	((struct nlattr *)((char *)mnl_nlmsg_get_payload_tail(nlh) - 8))->nla_len = 2;
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "truncated attribute");
+	last_attr(nlh, 8)->nla_len = 2;
+	frame_fails(nlh, "truncated attribute");
 
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	hello_base(nlh);
+	nlh = hello(buf, sizeof(buf));
 	mnl_attr_put_u32(nlh, MNP_A_PLAN_ID, 0);
-	((struct nlattr *)((char *)mnl_nlmsg_get_payload_tail(nlh) - 8))->nla_len = 60;
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "truncated attribute");
+	last_attr(nlh, 8)->nla_len = 60;
+	frame_fails(nlh, "truncated attribute");
 
 	/* Inside a nest: missing required, wrong value, bad address length. */
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	hello_base(nlh);
-	nest = mnl_attr_nest_start(nlh, MNP_A_LOWER);
-	mnl_attr_put_strz(nlh, MNP_A_NIC, "e0");
-	mnl_attr_nest_end(nlh, nest);
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "lower: missing carrier");
+	nlh = hello(buf, sizeof(buf));
+	mnl_attr_nest_end(nlh, start_lower(nlh, -1));
+	frame_fails(nlh, "lower: missing carrier");
 
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	hello_base(nlh);
-	nest = mnl_attr_nest_start(nlh, MNP_A_LOWER);
-	mnl_attr_put_strz(nlh, MNP_A_NIC, "e0");
-	mnl_attr_put_u8(nlh, MNP_A_CARRIER, 2);
-	mnl_attr_nest_end(nlh, nest);
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "carrier must be 0 or 1");
+	nlh = hello(buf, sizeof(buf));
+	mnl_attr_nest_end(nlh, start_lower(nlh, 2));
+	frame_fails(nlh, "carrier must be 0 or 1");
 
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	hello_base(nlh);
-	nest = mnl_attr_nest_start(nlh, MNP_A_LOWER);
-	mnl_attr_put_strz(nlh, MNP_A_NIC, "e0");
-	mnl_attr_put_u8(nlh, MNP_A_CARRIER, 1);
+	nlh = hello(buf, sizeof(buf));
+	nest = start_lower(nlh, 1);
 	mnl_attr_put(nlh, MNP_A_PEER_ADDR, 5, "\1\2\3\4\5");
 	mnl_attr_nest_end(nlh, nest);
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "peer address of 5 bytes");
+	frame_fails(nlh, "peer address of 5 bytes");
 
 	/* A nested attribute that is only allowed at the top level. */
-	nlh = raw(buf, sizeof(buf), MNP_HELLO, MNP_VERSION);
-	hello_base(nlh);
-	nest = mnl_attr_nest_start(nlh, MNP_A_LOWER);
-	mnl_attr_put_strz(nlh, MNP_A_NIC, "e0");
-	mnl_attr_put_u8(nlh, MNP_A_CARRIER, 1);
+	nlh = hello(buf, sizeof(buf));
+	nest = start_lower(nlh, 1);
 	mnl_attr_put_strz(nlh, MNP_A_HOST, "h0");
 	mnl_attr_nest_end(nlh, nest);
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "lower: unexpected attribute");
+	frame_fails(nlh, "lower: unexpected attribute");
 }
 END_TEST
+
+/* A DEMAND frame with epoch, source and columns h0, h1, for the test to add rows to. */
+static struct nlmsghdr *demand_head(char *buf, size_t cap)
+{
+	struct nlmsghdr *nlh = raw(buf, cap, MNP_DEMAND, MNP_VERSION);
+
+	mnl_attr_put_u64(nlh, MNP_A_EPOCH, 1);
+	mnl_attr_put_u8(nlh, MNP_A_SOURCE, MNP_SRC_MEASURED);
+	mnl_attr_put_strz(nlh, MNP_A_COLUMN, "h0");
+	mnl_attr_put_strz(nlh, MNP_A_COLUMN, "h1");
+	return nlh;
+}
+
+static void put_row(struct nlmsghdr *nlh, uint32_t index, const uint64_t *v, size_t n)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, MNP_A_ROW);
+
+	mnl_attr_put_u32(nlh, MNP_A_INDEX, index);
+	mnl_attr_put(nlh, MNP_A_BYTES, n * sizeof(*v), v);
+	mnl_attr_nest_end(nlh, nest);
+}
 
 START_TEST(test_demand_errors)
 {
 	char buf[1024];
 	struct nlmsghdr *nlh;
-	struct nlattr *nest;
-	uint64_t v[2] = { 1, 2 };
-
-#define DEMAND_HEAD(nlh) do { \
-		mnl_attr_put_u64(nlh, MNP_A_EPOCH, 1); \
-		mnl_attr_put_u8(nlh, MNP_A_SOURCE, MNP_SRC_MEASURED); \
-		mnl_attr_put_strz(nlh, MNP_A_COLUMN, "h0"); \
-		mnl_attr_put_strz(nlh, MNP_A_COLUMN, "h1"); \
-	} while (0)
+	uint64_t v[3] = { 1, 2, 0 };
 
 	/* Values array not matching the column count. */
-	nlh = raw(buf, sizeof(buf), MNP_DEMAND, MNP_VERSION);
-	DEMAND_HEAD(nlh);
-	nest = mnl_attr_nest_start(nlh, MNP_A_ROW);
-	mnl_attr_put_u32(nlh, MNP_A_INDEX, 0);
-	mnl_attr_put(nlh, MNP_A_BYTES, 8, v);
-	mnl_attr_nest_end(nlh, nest);
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "8 bytes of values, want 16");
+	nlh = demand_head(buf, sizeof(buf));
+	put_row(nlh, 0, v, 1);
+	frame_fails(nlh, "8 bytes of values, want 16");
 
 	/* Row index out of range. */
-	nlh = raw(buf, sizeof(buf), MNP_DEMAND, MNP_VERSION);
-	DEMAND_HEAD(nlh);
-	nest = mnl_attr_nest_start(nlh, MNP_A_ROW);
-	mnl_attr_put_u32(nlh, MNP_A_INDEX, 2);
-	mnl_attr_put(nlh, MNP_A_BYTES, 16, v);
-	mnl_attr_nest_end(nlh, nest);
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "row for column 2 of 2");
+	nlh = demand_head(buf, sizeof(buf));
+	put_row(nlh, 2, v, 2);
+	frame_fails(nlh, "row for column 2 of 2");
 
 	/* No row at all. */
-	nlh = raw(buf, sizeof(buf), MNP_DEMAND, MNP_VERSION);
-	DEMAND_HEAD(nlh);
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "missing row");
+	frame_fails(demand_head(buf, sizeof(buf)), "missing row");
 
 	/* Duplicate column. */
-	nlh = raw(buf, sizeof(buf), MNP_DEMAND, MNP_VERSION);
-	DEMAND_HEAD(nlh);
+	nlh = demand_head(buf, sizeof(buf));
 	mnl_attr_put_strz(nlh, MNP_A_COLUMN, "h0");
-	nest = mnl_attr_nest_start(nlh, MNP_A_ROW);
-	mnl_attr_put_u32(nlh, MNP_A_INDEX, 0);
-	mnl_attr_put(nlh, MNP_A_BYTES, 24, (uint64_t[3]){ 0 });
-	mnl_attr_nest_end(nlh, nest);
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "column h0 listed twice");
+	put_row(nlh, 0, (uint64_t[3]){ 0 }, 3);
+	frame_fails(nlh, "column h0 listed twice");
 
 	/* Unknown flag bits. */
-	nlh = raw(buf, sizeof(buf), MNP_DEMAND, MNP_VERSION);
-	DEMAND_HEAD(nlh);
+	nlh = demand_head(buf, sizeof(buf));
 	mnl_attr_put_u32(nlh, MNP_A_FLAGS, 0x80);
-	nest = mnl_attr_nest_start(nlh, MNP_A_ROW);
-	mnl_attr_put_u32(nlh, MNP_A_INDEX, 0);
-	mnl_attr_put(nlh, MNP_A_BYTES, 16, v);
-	mnl_attr_nest_end(nlh, nest);
-	decode_fails(buf, nlh->nlmsg_len, -EBADMSG, "unknown flags 0x80");
-#undef DEMAND_HEAD
+	put_row(nlh, 0, v, 2);
+	frame_fails(nlh, "unknown flags 0x80");
 }
 END_TEST
 
@@ -694,11 +682,5 @@ static Suite *proto_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(proto_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(proto_suite());
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "agent_fixture.h"
 #include "config.h"
 #include "controller.h"
@@ -48,6 +49,7 @@ struct fab {
 	bool electrical_set[MAXH];
 	int set_calls;
 	int fail_next;			/* errno to fail the next set_route with */
+	int fail_read;			/* errno to fail read_paths with */
 };
 
 struct world {
@@ -361,6 +363,8 @@ static int fab_read_paths(void *priv, struct fabric_path *out, uint32_t max)
 	struct world *w = f->w;
 	uint32_t p, k, n = 0;
 
+	if (f->fail_read)
+		return -f->fail_read;
 	for (p = 0; p < w->n; p++)
 		for (k = 0; k < w->alpha; k++)
 			if ((f->mask[p] & (1u << k)) && n < max) {
@@ -417,6 +421,14 @@ static int host_send(void *priv, const struct mnp_msg *m)
 		return -EAGAIN;
 	push(f->w, -1, f->h, m);
 	return 0;
+}
+
+/* Lose every queued frame (what a host sent is not delivered). */
+static void drop_queue(struct world *w)
+{
+	while (w->qh < w->qt)
+		free(w->q[w->qh++].buf);
+	w->qh = w->qt = 0;
 }
 
 static int deliver(struct world *w)
@@ -541,8 +553,6 @@ static void clear_rows(struct world *w)
 static struct world *world_new(uint32_t n, uint32_t alpha, const char *extra)
 {
 	struct world *w = calloc(1, sizeof(*w));
-	struct cfg_errors errs;
-	char path[128];
 	uint32_t h, i;
 
 	ck_assert_ptr_nonnull(w);
@@ -552,12 +562,7 @@ static struct world *world_new(uint32_t n, uint32_t alpha, const char *extra)
 	w->now = 1000 * MS;
 	fx_mkdtemp(w->dir);
 	fx_region(w->dir, n, alpha, "tcp://127.0.0.1:7400", 0, "host, controller", 0, extra);
-	snprintf(path, sizeof(path), "%s/region.ini", w->dir);
-	if (config_load(path, 0, &w->cfg, &errs)) {
-		for (i = 0; i < errs.count && i < CFG_MAX_ERRORS; i++)
-			fprintf(stderr, "%s\n", errs.msg[i]);
-		ck_abort_msg("fixture config does not load");
-	}
+	w->cfg = fx_load(w->dir, "region.ini", 0);
 	for (i = 0; i < NPORTS; i++)
 		w->xc[i] = -1;
 	for (i = 0; i < n * alpha; i++)
@@ -618,6 +623,62 @@ static uint32_t circuits_between(struct world *w, uint32_t a, uint32_t b)
 static uint32_t bits(uint32_t m)
 {
 	return (uint32_t)__builtin_popcount(m);
+}
+
+/* Demand on h0<->h2 and h1<->h3 only (@bytes each). */
+static void cross_demand(struct world *w, uint64_t bytes)
+{
+	clear_rows(w);
+	set_pair(w, 0, 2, bytes);
+	set_pair(w, 1, 3, bytes);
+}
+
+/* Hosts up, circuits serving h0<->h1 and h2<->h3 (@bytes each) set up and in use. */
+static void serve_two_pairs(struct world *w, uint64_t bytes)
+{
+	bring_up(w);
+	set_pair(w, 0, 1, bytes);
+	set_pair(w, 2, 3, bytes);
+	epoch(w);
+	ocs_done(w);
+}
+
+/* Circuits h0<->h1 that survived the last plan were never taken out of a route. */
+static void assert_kept_not_drained(struct world *w)
+{
+	uint32_t x, y;
+	int i;
+
+	for (x = 0; x < w->alpha; x++)
+		for (y = 0; y < w->alpha; y++) {
+			if (!has_circuit(w, 0, x, 1, y))
+				continue;
+			for (i = 0; i < w->nremoved; i++) {
+				ck_assert(!(w->removed[i].host == 0 && w->removed[i].nic == (int)x));
+				ck_assert(!(w->removed[i].host == 1 && w->removed[i].nic == (int)y));
+			}
+		}
+}
+
+/*
+ * The skew moves from h0<->h1, h2<->h3 to h0<->h2 and h1<->h3, with
+ * @rest bytes left on h0<->h1: the new circuits come, h2<->h3's go, and
+ * some h0<->h1 circuits stay, without being drained.
+ */
+static void move_skew(struct world *w, uint64_t rest)
+{
+	w->nremoved = 0;
+	cross_demand(w, 9000000);
+	set_pair(w, 0, 1, rest);
+	epoch(w);
+	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
+	ocs_done(w);
+	ck_assert_uint_ge(circuits_between(w, 0, 2), 1);
+	ck_assert_uint_ge(circuits_between(w, 1, 3), 1);
+	ck_assert_uint_ge(circuits_between(w, 0, 1), 1);
+	ck_assert_uint_eq(circuits_between(w, 2, 3), 0);
+	ck_assert_uint_gt(controller_last(w->ctl)->kept, 0);
+	assert_kept_not_drained(w);
 }
 
 /* ---- tests ---------------------------------------------------------------------------- */
@@ -699,46 +760,17 @@ START_TEST(test_skew_moves_untouched_kept)
 {
 	struct world *w = world_new(4, 3, NULL);
 	uint64_t plan1;
-	uint32_t x, y;
-	int i;
 
-	bring_up(w);
-	set_pair(w, 0, 1, 9000000);
-	set_pair(w, 2, 3, 9000000);
-	epoch(w);
-	ocs_done(w);
+	serve_two_pairs(w, 9000000);
 	plan1 = controller_plan_id(w->ctl);
-	w->nremoved = 0;
 
 	/* The skew moves: h0<->h2 and h1<->h3 now, h0<->h1 still some. */
-	clear_rows(w);
-	set_pair(w, 0, 2, 9000000);
-	set_pair(w, 1, 3, 9000000);
-	set_pair(w, 0, 1, 3000000);
-	epoch(w);
-	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
-	ocs_done(w);
+	move_skew(w, 3000000);
 	ck_assert_int_eq(controller_phase(w->ctl), CTL_IDLE);
 	ck_assert_uint_gt(controller_plan_id(w->ctl), plan1);
-	ck_assert_uint_ge(circuits_between(w, 0, 2), 1);
-	ck_assert_uint_ge(circuits_between(w, 1, 3), 1);
-	ck_assert_uint_ge(circuits_between(w, 0, 1), 1);
-	ck_assert_uint_eq(circuits_between(w, 2, 3), 0);
 	ck_assert_uint_eq(w->fab[2].mask[3], 0);	/* gone circuit no longer routed */
 	ck_assert_uint_ge(bits(w->fab[0].mask[2]), 1);
-	ck_assert_uint_gt(controller_last(w->ctl)->kept, 0);
 	ck_assert_uint_gt(controller_last(w->ctl)->removed, 0);
-
-	/* Untouched circuits were never taken out of a route. */
-	for (x = 0; x < 3; x++)
-		for (y = 0; y < 3; y++) {
-			if (!has_circuit(w, 0, x, 1, y))
-				continue;
-			for (i = 0; i < w->nremoved; i++) {
-				ck_assert(!(w->removed[i].host == 0 && w->removed[i].nic == (int)x));
-				ck_assert(!(w->removed[i].host == 1 && w->removed[i].nic == (int)y));
-			}
-		}
 	ck_assert_int_gt(w->nremoved, 0);	/* the changed ones were drained */
 	world_free(w);
 }
@@ -772,9 +804,7 @@ START_TEST(test_hysteresis)
 	json_decref(st);
 
 	/* A big shift clears the margin. */
-	clear_rows(w);
-	set_pair(w, 0, 2, 9000000);
-	set_pair(w, 1, 3, 9000000);
+	cross_demand(w, 9000000);
 	epoch(w);
 	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
 	ocs_done(w);
@@ -848,15 +878,9 @@ START_TEST(test_drain_timeout)
 {
 	struct world *w = world_new(4, 1, NULL);
 
-	bring_up(w);
-	set_pair(w, 0, 1, 1000);
-	set_pair(w, 2, 3, 1000);
+	serve_two_pairs(w, 1000);
+	cross_demand(w, 1000);
 	/* h3 stops answering (messages to it vanish, it still looks connected). */
-	epoch(w);
-	ocs_done(w);
-	clear_rows(w);
-	set_pair(w, 0, 2, 1000);
-	set_pair(w, 1, 3, 1000);
 	w->up[3] = false;
 	epoch(w);
 	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
@@ -893,8 +917,7 @@ START_TEST(test_slow_drain_ack_times_out)
 	/* h2's agent is gone but its connection is not (messages to it are lost). */
 	h2 = w->ha[2];
 	w->ha[2] = NULL;
-	set_pair(w, 0, 2, 1000);
-	set_pair(w, 1, 3, 1000);
+	cross_demand(w, 1000);
 	epoch(w);
 	ck_assert_int_eq(controller_phase(w->ctl), CTL_DRAIN);
 	advance(w, w->cfg->drain_timeout_ms - 1);
@@ -926,11 +949,7 @@ START_TEST(test_miswired_circuit_not_used)
 	/* h0's and h3's receive fibres are swapped at the patch panel. */
 	w->wire_rx[0] = 3;
 	w->wire_rx[3] = 0;
-	bring_up(w);
-	set_pair(w, 0, 1, 1000);
-	set_pair(w, 2, 3, 1000);
-	epoch(w);
-	ocs_done(w);
+	serve_two_pairs(w, 1000);
 	/* Discovery never shows the expected peers: hosts give up at the timeout. */
 	ck_assert_int_eq(controller_phase(w->ctl), CTL_CONFIRM);
 	advance(w, w->cfg->confirm_timeout_ms);
@@ -952,20 +971,14 @@ START_TEST(test_stale_generation_aborts)
 {
 	struct world *w = world_new(4, 1, NULL);
 
-	bring_up(w);
-	set_pair(w, 0, 1, 1000);
-	set_pair(w, 2, 3, 1000);
-	epoch(w);
-	ocs_done(w);
+	serve_two_pairs(w, 1000);
 	ck_assert_uint_eq(bits(w->fab[0].mask[1]), 1);
 
 	/* Someone else changes the OCS (an operator's `ocs apply`). */
 	w->xc[2] = -1;
 	w->xc[3] = -1;
 	w->gen++;
-	clear_rows(w);
-	set_pair(w, 0, 2, 1000);
-	set_pair(w, 1, 3, 1000);
+	cross_demand(w, 1000);
 	epoch(w);
 	/*
 	 * APPLY failed with ESTALE: abort, restore the plan in force on the
@@ -1069,11 +1082,7 @@ START_TEST(test_controller_restart_keeps_circuits)
 	uint32_t n;
 	const bool *ok;
 
-	bring_up(w);
-	set_pair(w, 0, 1, 1000);
-	set_pair(w, 2, 3, 1000);
-	epoch(w);
-	ocs_done(w);
+	serve_two_pairs(w, 1000);
 	old_plan = controller_plan_id(w->ctl);
 	for (h = 0; h < 4; h++)
 		calls[h] = w->fab[h].set_calls;
@@ -1117,11 +1126,7 @@ START_TEST(test_host_restart_reads_back)
 	int calls, removed;
 	json_t *st;
 
-	bring_up(w);
-	set_pair(w, 0, 1, 1000);
-	set_pair(w, 2, 3, 1000);
-	epoch(w);
-	ocs_done(w);
+	serve_two_pairs(w, 1000);
 	calls = w->fab[1].set_calls;
 	removed = w->nremoved;
 
@@ -1177,26 +1182,18 @@ END_TEST
 /* The real planner behind the adapter: circuits follow the skew, established ones stay. */
 START_TEST(test_real_planner)
 {
+	struct config *cfg;
 	struct world *w;
-	char why[128];
-	uint32_t x, y;
-	int i;
+	char d[64], why[128];
 
+	/* The adapter is built from the region file the world writes. */
 	W = NULL;
-	{
-		/* The adapter is built from the region file the world writes. */
-		struct config *cfg;
-		struct cfg_errors errs;
-		char d[64], path[128];
-
-		fx_mkdtemp(d);
-		fx_region(d, 4, 3, "tcp://127.0.0.1:7400", 0, "host, controller", 0, NULL);
-		snprintf(path, sizeof(path), "%s/region.ini", d);
-		ck_assert_int_eq(config_load(path, 0, &cfg, &errs), 0);
-		ck_assert_int_eq(planner_backend_open(cfg, &real_planner, why, sizeof(why)), 0);
-		config_free(cfg);
-		fx_rmtree(d);
-	}
+	fx_mkdtemp(d);
+	fx_region(d, 4, 3, "tcp://127.0.0.1:7400", 0, "host, controller", 0, NULL);
+	cfg = fx_load(d, "region.ini", 0);
+	ck_assert_int_eq(planner_backend_open(cfg, &real_planner, why, sizeof(why)), 0);
+	config_free(cfg);
+	fx_rmtree(d);
 	w = world_new(4, 3, NULL);
 	bring_up(w);
 	set_pair(w, 0, 1, 9000000);
@@ -1208,30 +1205,8 @@ START_TEST(test_real_planner)
 	ck_assert_uint_eq(circuits_between(w, 2, 3), 3);
 	ck_assert_uint_eq(bits(w->fab[0].mask[1]), 3);
 
-	/* The skew moves: h0-h2 and h1-h3 heavy, h0-h1 still some. */
-	w->nremoved = 0;
-	clear_rows(w);
-	set_pair(w, 0, 2, 9000000);
-	set_pair(w, 1, 3, 9000000);
-	set_pair(w, 0, 1, 2000000);
-	epoch(w);
-	ck_assert_int_eq(controller_phase(w->ctl), CTL_SWITCH);
-	ocs_done(w);
-	ck_assert_uint_ge(circuits_between(w, 0, 2), 1);
-	ck_assert_uint_ge(circuits_between(w, 1, 3), 1);
-	ck_assert_uint_ge(circuits_between(w, 0, 1), 1);
-	ck_assert_uint_eq(circuits_between(w, 2, 3), 0);
-	ck_assert_uint_gt(controller_last(w->ctl)->kept, 0);
-	/* What the planner kept was never drained. */
-	for (x = 0; x < 3; x++)
-		for (y = 0; y < 3; y++) {
-			if (!has_circuit(w, 0, x, 1, y))
-				continue;
-			for (i = 0; i < w->nremoved; i++) {
-				ck_assert(!(w->removed[i].host == 0 && w->removed[i].nic == (int)x));
-				ck_assert(!(w->removed[i].host == 1 && w->removed[i].nic == (int)y));
-			}
-		}
+	/* The skew moves: what the planner kept was never drained. */
+	move_skew(w, 2000000);
 	world_free(w);
 	real_planner->close(real_planner->priv);
 	free(real_planner);
@@ -1322,6 +1297,68 @@ START_TEST(test_rejects_and_bad_steps)
 }
 END_TEST
 
+/*
+ * h0 routes o0, o1 to h1 and o2 to h1 too; a USE moving o2 to h2 fails on
+ * h1's route.  A DRAIN of o2 alone must not touch o0, o1, whether the
+ * agent can read the kernel's routes back (@read_fails 0) or not.
+ */
+static void drain_after_failed_use(int read_fails)
+{
+	struct world *w = world_new(4, 3, NULL);
+	static const char *const nics[3] = { "o0", "o1", "o2" };
+	static const char *const peers[3] = { "h1", "h1", "h2" };
+	struct mnp_circuit c;
+	struct mnp_msg m;
+	int i, hit = 0;
+
+	serve_two_pairs(w, 1000);
+	ck_assert_uint_eq(bits(w->fab[0].mask[1]), 3);
+	deliver(w);
+	memset(&m, 0, sizeof(m));
+	m.type = MNP_STEP;
+	m.step = MNP_STEP_USE;
+	m.plan_id = controller_plan_id(w->ctl) + 1;
+	for (i = 0; i < 3; i++) {
+		memset(&c, 0, sizeof(c));
+		snprintf(c.nic, sizeof(c.nic), "%s", nics[i]);
+		snprintf(c.peer, sizeof(c.peer), "%s", peers[i]);
+		mnp_add_circuit(&m, &c);
+	}
+	w->fab[0].fail_next = EIO;
+	w->fab[0].fail_read = read_fails;
+	host_agent_recv(w->ha[0], &m, w->now);
+	mnp_msg_free(&m);
+	drop_queue(w);
+	ck_assert_uint_eq(bits(w->fab[0].mask[1]), 3);	/* the failed route kept its NICs */
+	w->nremoved = 0;
+	memset(&m, 0, sizeof(m));
+	m.type = MNP_STEP;
+	m.step = MNP_STEP_DRAIN;
+	m.plan_id = controller_plan_id(w->ctl) + 2;
+	mnp_add_drain(&m, "o2");
+	host_agent_recv(w->ha[0], &m, w->now);
+	mnp_msg_free(&m);
+	drop_queue(w);
+	for (i = 0; i < w->nremoved; i++)
+		hit += w->removed[i].host == 0 && w->removed[i].nic != 2;
+	ck_assert_msg(hit == 0, "untouched circuits drained: %d", hit);
+	ck_assert_uint_eq(bits(w->fab[0].mask[1]), 2);	/* o0, o1 still to h1 */
+	ck_assert_uint_eq(w->fab[0].mask[2], 0);
+	world_free(w);
+}
+
+START_TEST(test_drain_after_failed_use)
+{
+	drain_after_failed_use(0);
+}
+END_TEST
+
+START_TEST(test_drain_after_failed_use_unreadable)
+{
+	drain_after_failed_use(EIO);
+}
+END_TEST
+
 START_TEST(test_demand_rows_checked)
 {
 	struct world *w = world_new(3, 1, NULL);
@@ -1387,17 +1424,13 @@ static Suite *region_suite(void)
 	tcase_add_test(tc, test_forgotten_host_says_hello_again);
 	tcase_add_test(tc, test_rejects_and_bad_steps);
 	tcase_add_test(tc, test_demand_rows_checked);
+	tcase_add_test(tc, test_drain_after_failed_use);
+	tcase_add_test(tc, test_drain_after_failed_use_unreadable);
 	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(region_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(region_suite());
 }

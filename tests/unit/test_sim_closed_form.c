@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "../lib/check_run.h"
 #include "sim_fabric.h"
 #include "sim_net.h"
 
@@ -40,6 +41,17 @@ static void eps_flow(struct net *net, const struct fabric *f, uint32_t a, uint32
 	ck_assert_uint_ne(net_add_flow(net, net_now(net), bytes, path, n, 0), UINT32_MAX);
 }
 
+/* Each of servers 0..n-1 sends @bytes to each of the others over the EPS. */
+static void eps_all_to_all(struct net *net, const struct fabric *f, uint32_t n, double bytes)
+{
+	uint32_t a, b;
+
+	for (a = 0; a < n; a++)
+		for (b = 0; b < n; b++)
+			if (a != b)
+				eps_flow(net, f, a, b, bytes);
+}
+
 /* n servers, each sending X bytes spread evenly over the others. */
 START_TEST(test_all_to_all_fat_tree)
 {
@@ -48,16 +60,13 @@ START_TEST(test_all_to_all_fat_tree)
 	uint32_t k;
 
 	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
-		uint32_t n = sizes[k], a, b;
+		uint32_t n = sizes[k];
 		struct net *net = net_new(on_done, NULL);
 		struct fabric f;
 		double per_nic = X / 8, expect = per_nic / (gbps * 1e9 / 8);
 
 		ck_assert_int_eq(fabric_build(&f, net, FABRIC_FAT_TREE, n, n, gbps, 0, 4, 3), 0);
-		for (a = 0; a < n; a++)
-			for (b = 0; b < n; b++)
-				if (a != b)
-					eps_flow(net, &f, a, b, X / (n - 1));
+		eps_all_to_all(net, &f, n, X / (n - 1));
 		ck_assert_double_eq_tol(drain(net), expect, expect * 1e-9);
 		fabric_free(&f);
 		net_free(net);
@@ -70,14 +79,11 @@ START_TEST(test_all_to_all_rail_equals_fat_tree)
 {
 	struct net *net = net_new(on_done, NULL);
 	struct fabric f;
-	uint32_t a, b, n = 8;
+	uint32_t n = 8;
 	double expect = 1e9 / 50e9;
 
 	ck_assert_int_eq(fabric_build(&f, net, FABRIC_RAIL, n, n, 400, 0, 4, 3), 0);
-	for (a = 0; a < n; a++)
-		for (b = 0; b < n; b++)
-			if (a != b)
-				eps_flow(net, &f, a, b, 8e9 / (n - 1));
+	eps_all_to_all(net, &f, n, 8e9 / (n - 1));
 	ck_assert_double_eq_tol(drain(net), expect, expect * 1e-9);
 	fabric_free(&f);
 	net_free(net);
@@ -124,10 +130,7 @@ START_TEST(test_oversubscribed_tor)
 	ck_assert_double_eq_tol(drain(net), expect, expect * 1e-9);
 	/* inside a ToR only the servers' links count: 3 Y over 8 B */
 	t0 = net_now(net);
-	for (a = 0; a < 4; a++)
-		for (b = 0; b < 4; b++)
-			if (a != b)
-				eps_flow(net, &f, a, b, Y);
+	eps_all_to_all(net, &f, 4, Y);
 	expect = 3 * Y / (8 * B);
 	ck_assert_double_eq_tol(drain(net) - t0, expect, expect * 1e-9);
 	fabric_free(&f);
@@ -193,11 +196,5 @@ static Suite *closed_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(closed_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(closed_suite());
 }

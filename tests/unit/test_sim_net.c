@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "sim_net.h"
 
 struct done_log {
@@ -300,11 +301,5 @@ static Suite *net_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(net_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(net_suite());
 }

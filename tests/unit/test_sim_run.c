@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/check_run.h"
 #include "planner.h"
 #include "sim_run.h"
 
@@ -248,11 +249,5 @@ static Suite *run_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(run_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(run_suite());
 }

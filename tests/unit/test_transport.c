@@ -14,6 +14,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "../lib/check_run.h"
 #include "agent_fixture.h"
 #include "log.h"
 #include "transport.h"
@@ -50,13 +51,6 @@ static void load_key(int i, const char *name)
 	ck_assert_int_eq(curve_key_read(path, 1, sec[i], why, sizeof(why)), 0);
 }
 
-static void quiet(void *priv, int level, const char *line)
-{
-	(void)priv;
-	(void)level;
-	(void)line;
-}
-
 static void setup(void)
 {
 	fx_mkdtemp(dir);
@@ -64,7 +58,7 @@ static void setup(void)
 	load_key(1, "h1");
 	load_key(2, "h2");
 	load_key(3, "stranger");
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 }
 
 static void teardown(void)
@@ -147,12 +141,9 @@ static void pump(struct rig *r, int timeout_ms)
 		ck_assert_msg(_ok, "timed out waiting for " #cond); \
 	} while (0)
 
-static int server_recv(struct rig *r, uint32_t *member, char *out, size_t cap)
+/* A received message (@rc 0) as a string in @out (freed); else @rc. */
+static int take_msg(int rc, void *buf, size_t len, char *out, size_t cap)
 {
-	void *buf;
-	size_t len;
-	int rc = tp_server_recv(r->srv, member, &buf, &len);
-
 	if (rc)
 		return rc;
 	ck_assert_uint_lt(len, cap);
@@ -162,19 +153,31 @@ static int server_recv(struct rig *r, uint32_t *member, char *out, size_t cap)
 	return 0;
 }
 
+static int server_recv(struct rig *r, uint32_t *member, char *out, size_t cap)
+{
+	void *buf = NULL;
+	size_t len = 0;
+	int rc = tp_server_recv(r->srv, member, &buf, &len);
+
+	return take_msg(rc, buf, len, out, cap);
+}
+
 static int client_recv(struct rig *r, char *out, size_t cap)
 {
-	void *buf;
-	size_t len;
+	void *buf = NULL;
+	size_t len = 0;
 	int rc = tp_client_recv(r->cli, &buf, &len);
 
-	if (rc)
-		return rc;
-	ck_assert_uint_lt(len, cap);
-	memcpy(out, buf, len);
-	out[len] = '\0';
-	free(buf);
-	return 0;
+	return take_msg(rc, buf, len, out, cap);
+}
+
+/* Pump until the server receives a message, which must come without error. */
+static void server_wait(struct rig *r, uint32_t *member, char *out, size_t cap)
+{
+	int rc = -EAGAIN;
+
+	WAIT_FOR(r, (rc = server_recv(r, member, out, cap)) != -EAGAIN);
+	ck_assert_msg(rc == 0, "recv: %s", strerror(-rc));
 }
 
 START_TEST(test_member_talks)
@@ -190,8 +193,7 @@ START_TEST(test_member_talks)
 	WAIT_FOR(&r, tp_client_connected(r.cli));
 	ck_assert_int_eq(r.connected_events, 1);
 	ck_assert_int_eq(tp_client_send(r.cli, "demand", 6), 0);
-	WAIT_FOR(&r, (rc = server_recv(&r, &member, got, sizeof(got))) != -EAGAIN);
-	ck_assert_msg(rc == 0, "recv: %s", strerror(-rc));
+	server_wait(&r, &member, got, sizeof(got));
 	ck_assert_uint_eq(member, 0);		/* h1, as told by ZAP, not by the payload */
 	ck_assert_str_eq(got, "demand");
 	ck_assert(tp_server_member_connected(r.srv, 0));
@@ -244,7 +246,6 @@ START_TEST(test_member_from_wrong_address)
 	struct rig r = { 0 };
 	char got[64];
 	uint32_t member;
-	int rc = -EAGAIN;
 
 	/* h1's key is only valid from 127.0.0.2. */
 	rig_members(&r, "127.0.0.2");
@@ -260,8 +261,7 @@ START_TEST(test_member_from_wrong_address)
 	rig_client(&r, 1, pub[0], "127.0.0.2");
 	WAIT_FOR(&r, tp_client_connected(r.cli));
 	ck_assert_int_eq(tp_client_send(r.cli, "x", 1), 0);
-	WAIT_FOR(&r, (rc = server_recv(&r, &member, got, sizeof(got))) != -EAGAIN);
-	ck_assert_int_eq(rc, 0);
+	server_wait(&r, &member, got, sizeof(got));
 	ck_assert_uint_eq(member, 0);
 	rig_close(&r);
 }
@@ -291,7 +291,6 @@ START_TEST(test_controller_restart)
 	struct rig r = { 0 };
 	char endpoint[CFG_ENDPOINT_MAX], got[64];
 	uint32_t member;
-	int rc = -EAGAIN;
 
 	rig_members(&r, "127.0.0.1");
 	rig_server(&r, "tcp://127.0.0.1:*", sec[0]);
@@ -313,8 +312,7 @@ START_TEST(test_controller_restart)
 	WAIT_FOR(&r, tp_client_connected(r.cli));
 	ck_assert_int_eq(r.connected_events, 2);
 	ck_assert_int_eq(tp_client_send(r.cli, "again", 5), 0);
-	WAIT_FOR(&r, (rc = server_recv(&r, &member, got, sizeof(got))) != -EAGAIN);
-	ck_assert_int_eq(rc, 0);
+	server_wait(&r, &member, got, sizeof(got));
 	ck_assert_uint_eq(member, 1);
 	ck_assert_str_eq(got, "again");
 	rig_close(&r);
@@ -323,15 +321,12 @@ END_TEST
 
 START_TEST(test_members_from_config)
 {
-	struct cfg_errors errs;
 	struct config *cfg;
 	struct tp_member *m;
-	char path[128];
 	uint32_t n;
 
 	fx_region(dir, 3, 2, "tcp://127.0.0.1:7400", 1, "host", 1, NULL);
-	snprintf(path, sizeof(path), "%s/region.ini", dir);
-	ck_assert_int_eq(config_load(path, 0, &cfg, &errs), 0);
+	cfg = fx_load(dir, "region.ini", 0);
 	ck_assert_int_eq(tp_members_from_config(cfg, &m, &n), 0);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_str_eq(m[2].name, "h2");
@@ -383,11 +378,5 @@ static Suite *transport_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(transport_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(transport_suite());
 }

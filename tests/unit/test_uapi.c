@@ -10,6 +10,8 @@
 
 #include <linux/mixnet.h>
 
+#include "../lib/check_run.h"
+
 /* Sizes a 32-bit and a 64-bit ABI agree on: multiples of 8, fixed values. */
 START_TEST(test_struct_sizes)
 {
@@ -80,11 +82,5 @@ static Suite *uapi_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(uapi_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(uapi_suite());
 }

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/check_run.h"
 #include "backends.h"
 #include "config.h"
 #include "fabric_nl.h"
@@ -322,18 +323,11 @@ static Suite *fabric_suite(void)
 
 int main(int argc, char **argv)
 {
-	SRunner *sr;
-	int failed;
-
 	if (argc != 2) {
 		fprintf(stderr, "usage: agent_fabric REGION.ini (inside the h0 namespace)\n");
 		return 2;
 	}
 	cfg_path = argv[1];
 	log_set_level(LOG_WARNING);
-	sr = srunner_create(fabric_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(fabric_suite());
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/check_run.h"
 #include "backends.h"
 #include "config.h"
 #include "controller.h"
@@ -411,8 +412,6 @@ int main(void)
 {
 	Suite *s = suite_create("agent_ocs");
 	TCase *tc = tcase_create("sim");
-	SRunner *sr;
-	int failed;
 
 	log_set_sink(quiet, NULL);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -421,9 +420,5 @@ int main(void)
 	tcase_add_test(tc, test_stale_generation_from_outside);
 	tcase_add_test(tc, test_concurrent_outside_switch);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -11,6 +11,10 @@
  *   netdev_nl watch DEV COUNT TIMEOUT_MS    print COUNT events of DEV, one a line
  *   netdev_nl pathup DEV OCS TIMEOUT_MS     after "ready": time from the OCS's next
  *                                           switch-done to DEV's first optical path up
+ *   netdev_nl hold route|port|dev DEV|- GO  start a dump, read its first part: "paused M"
+ *                                           (M messages); once the file GO exists read
+ *                                           the rest: "done M intr I errno E" (E: the
+ *                                           error NLMSG_DONE carries)
  *
  * Routes are 198.18.0.0/15 addresses from FIRST (default 4096: 198.18.16.0).
  * raw exits 0 when the kernel refused the request, 1 when it accepted it.
@@ -23,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
@@ -380,6 +385,84 @@ static int cmd_pathup(struct mixnet_nl *nl, char **argv)
 	return 0;
 }
 
+/* ---- a dump left half-read ------------------------------------------------------------ */
+
+struct hold_state {
+	uint16_t family;
+	unsigned long msgs;
+	bool intr, done;
+	int err;
+};
+
+/* Take one part of the dump; false on a socket error. */
+static bool hold_part(struct mnl_socket *sock, struct hold_state *st)
+{
+	/* Small reads: the kernel sizes the parts after them, so there are many. */
+	char buf[4096];
+	ssize_t n = mnl_socket_recvfrom(sock, buf, sizeof(buf));
+	const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
+	int len = (int)n;
+
+	if (n < 0) {
+		fprintf(stderr, "netdev_nl: recv: %s\n", strerror(errno));
+		return false;
+	}
+	for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+		st->intr |= !!(m->nlmsg_flags & NLM_F_DUMP_INTR);
+		if (m->nlmsg_type == NLMSG_DONE || m->nlmsg_type == NLMSG_ERROR) {
+			const int *e = mnl_nlmsg_get_payload(m);
+
+			st->err = m->nlmsg_type == NLMSG_DONE ? -*e :
+				  -((const struct nlmsgerr *)e)->error;
+			st->done = true;
+		} else if (m->nlmsg_type == st->family) {
+			st->msgs++;
+		}
+	}
+	return true;
+}
+
+static int cmd_hold(struct mixnet_nl *nl, char **argv)
+{
+	static char buf[MIXNET_NL_REQ_SIZE];
+	struct hold_state st = { .family = mixnet_nl_family_id(nl) };
+	const char *kind = argv[0], *dev = argv[1], *go = argv[2];
+	struct nlmsghdr *nlh;
+	struct mnl_socket *sock;
+	uint8_t cmd;
+
+	if (!strcmp(kind, "route"))
+		cmd = MIXNET_CMD_ROUTE_GET;
+	else if (!strcmp(kind, "port"))
+		cmd = MIXNET_CMD_PORT_GET;
+	else if (!strcmp(kind, "dev"))
+		cmd = MIXNET_CMD_DEV_GET;
+	else
+		return 2;
+	sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!sock || mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0)
+		return die("socket", NULL, -errno);
+	nlh = req(buf, nl, cmd);
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = 1;
+	if (strcmp(dev, "-"))
+		mnl_attr_put_u32(nlh, MIXNET_A_IFINDEX, ifindex_or_die(dev));
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0)
+		return die("send", NULL, -errno);
+	if (!hold_part(sock, &st))
+		return 1;
+	printf("paused %lu\n", st.msgs);
+	fflush(stdout);
+	while (access(go, F_OK))
+		usleep(20000);
+	while (!st.done)
+		if (!hold_part(sock, &st))
+			return 1;
+	printf("done %lu intr %d errno %d\n", st.msgs, st.intr, st.err);
+	mnl_socket_close(sock);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct mixnet_nl *nl;
@@ -406,6 +489,8 @@ int main(int argc, char **argv)
 		rc = cmd_watch(nl, argv + 2);
 	else if (!strcmp(argv[1], "pathup") && argc == 5)
 		rc = cmd_pathup(nl, argv + 2);
+	else if (!strcmp(argv[1], "hold") && argc == 5)
+		rc = cmd_hold(nl, argv + 2);
 	else
 		rc = 2;
 	if (rc == 2)

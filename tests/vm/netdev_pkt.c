@@ -5,7 +5,8 @@
  *   netdev_pkt hello IFACE CASE DEV_ID [ADDR...]
  *       send one discovery hello (broadcast, ethertype 0x88B5) on IFACE;
  *       CASE good | bad_magic | bad_version | reserved | truncated |
- *       too_many | solicit.  ADDRs are IPv4 or IPv6 fabric addresses.
+ *       too_many | solicit | trailing (16 bytes after the addresses and the
+ *       Ethernet padding).  ADDRs are IPv4 or IPv6 addresses.
  *   netdev_pkt hello-recv IFACE TIMEOUT_MS
  *       print the first hello received on IFACE:
  *       "hello dev_id 0x... flags F seq S addrs A..."; exit 1 on timeout.
@@ -118,7 +119,7 @@ static int cmd_hello(int argc, char **argv)
 		h->n_addr4 = MIXNET_HELLO_MAX_ADDRS + 1;
 	else if (!strcmp(c, "solicit"))
 		h->flags = MIXNET_HELLO_F_SOLICIT;
-	else if (strcmp(c, "good")) {
+	else if (strcmp(c, "good") && strcmp(c, "trailing")) {
 		fprintf(stderr, "netdev_pkt: %s: unknown hello case\n", c);
 		return 2;
 	}
@@ -126,6 +127,8 @@ static int cmd_hello(int argc, char **argv)
 		len = 60;	/* Ethernet minimum; padding is allowed */
 	if (!strcmp(c, "truncated") && len == 60)
 		len = sizeof(*eth) + sizeof(*h) - 2;
+	if (!strcmp(c, "trailing"))
+		len += 16;	/* zeros no address count accounts for */
 
 	sll.sll_family = AF_PACKET;
 	sll.sll_ifindex = (int)if_nametoindex(iface);

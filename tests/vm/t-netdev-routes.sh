@@ -88,10 +88,13 @@ check_rc 2 "peer4 is not a unicast address" $A route add 224.0.0.1 dev mixnet0 e
 check_rc 2 "peer4 is not a unicast address" $A route add 255.255.255.255 dev mixnet0 electrical e1 lladdr "$M2"
 check_rc 2 "peer4 is not a unicast address" $A route add 0.0.0.0 dev mixnet0 electrical e1 lladdr "$M2"
 check_rc 2 "peer4 is not a unicast address" $A route add 127.0.0.1 dev mixnet0 electrical e1 lladdr "$M2"
+check_rc 2 "peer4 is not a unicast address" $A route add 169.254.0.9 dev mixnet0 electrical e1 lladdr "$M2"
 check_rc 2 "peer6 is not a unicast IPv6 address" $A route add ff02::1 dev mixnet0 electrical e1 lladdr "$M2"
 check_rc 2 "peer6 is not a unicast IPv6 address" $A route add ::ffff:198.18.0.9 dev mixnet0 electrical e1 lladdr "$M2"
 check_rc 2 "peer6 is not a unicast IPv6 address" $A route add ::1 dev mixnet0 electrical e1 lladdr "$M2"
 check_rc 2 "peer6 is not a unicast IPv6 address" $A route add :: dev mixnet0 electrical e1 lladdr "$M2"
+check_rc 2 "peer6 is not a unicast IPv6 address" $A route add fe80::9 dev mixnet0 electrical e1 lladdr "$M2"
+check_rc 2 "peer6 is not a unicast IPv6 address" $A route add ::198.18.0.9 dev mixnet0 electrical e1 lladdr "$M2"
 check_rc 2 "not a MAC address" $A route add 198.18.0.9 dev mixnet0 electrical e1 lladdr 02:00:00:00:00
 check_rc 2 "not a MAC address" $A route add 198.18.0.9 dev mixnet0 electrical e1 lladdr 02:00:00:00:00:0g
 check_rc 2 "unicast Ethernet address" $A route add 198.18.0.9 dev mixnet0 electrical e1 lladdr 01:00:5e:00:00:01

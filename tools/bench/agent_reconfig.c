@@ -5,12 +5,12 @@
  * N daemons (default 8 hosts, one of them also the region controller)
  * run in threads of this process, each with its own ZeroMQ context, and
  * talk CURVE over loopback TCP exactly as separate processes would.  The
- * kernel parts are fakes that take no time (an OCS whose APPLY switches
- * at once, fabrics whose discovery follows it); the planner is the real
- * one (agent/planner.c through the daemon's adapter).  A
- * training job submits alternating matrices through the demand API to
- * h1; every submission moves every circuit, so every host takes part in
- * all barrier steps.  The controller's own timings (demand in -> plan ->
+ * kernel parts are fakes that take no time (tests/lib/fake_kernel.c: an
+ * OCS whose APPLY switches at once, fabrics whose discovery follows it);
+ * the planner is the real one (agent/planner.c through the daemon's
+ * adapter).  A training job submits alternating matrices through the
+ * demand API to h1; every submission moves every circuit, so every host
+ * takes part in all barrier steps.  The controller's own timings (demand in -> plan ->
  * DRAIN acked -> APPLY -> CONFIRM acked -> USE acked on all hosts) are
  * read from `status` after each reconfiguration.
  *
@@ -30,18 +30,16 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "../../tests/lib/fake_kernel.h"
 #include "control.h"
 #include "curve_keys.h"
 #include "daemon.h"
 #include "log.h"
 #include "mixnet_demand.h"
 
-#define MAXH 64
+#define MAXH FAKE_MAX_HOSTS
 #define ALPHA 3
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static int32_t xc[MAXH * ALPHA];
-static uint64_t gen;
 static uint32_t nhosts;
 static char dir[64];
 
@@ -59,111 +57,7 @@ static void die(const char *what, int err)
 	exit(1);
 }
 
-/* ---- fake kernel parts --------------------------------------------------------------- */
-
-static int f_get(void *priv, struct mixnet_xconnect **out, uint32_t *n, uint64_t *g)
-{
-	uint32_t i, k = 0;
-
-	(void)priv;
-	pthread_mutex_lock(&lock);
-	*out = calloc(MAXH * ALPHA, sizeof(**out));
-	for (i = 0; i < nhosts * ALPHA; i++)
-		if (xc[i] >= 0)
-			(*out)[k++] = (struct mixnet_xconnect){ i, (uint32_t)xc[i] };
-	*n = k;
-	*g = gen;
-	pthread_mutex_unlock(&lock);
-	return 0;
-}
-
-static int f_apply(void *priv, const struct mixnet_xconnect *x, uint32_t n, uint64_t expected,
-		   uint64_t *g, uint32_t *changed)
-{
-	uint32_t i;
-	int rc = 0;
-
-	(void)priv;
-	pthread_mutex_lock(&lock);
-	if (expected != gen) {
-		rc = -ESTALE;
-	} else {
-		for (i = 0; i < MAXH * ALPHA; i++)
-			xc[i] = -1;
-		for (i = 0; i < n; i++)
-			xc[x[i].tx] = (int32_t)x[i].rx;
-		*g = ++gen;
-		*changed = n;
-	}
-	pthread_mutex_unlock(&lock);
-	return rc;
-}
-
-static int f_no_fd(void *priv)
-{
-	(void)priv;
-	return -1;
-}
-
-static int f_no_event(void *priv, struct mixnet_ocs_event *ev)
-{
-	(void)priv;
-	(void)ev;
-	return 0;
-}
-
-static int f_state(void *priv, bool *switching, uint64_t *g)
-{
-	(void)priv;
-	*switching = false;
-	*g = gen;
-	return 0;
-}
-
-static int f_lowers(void *priv, struct fabric_lower *out, uint32_t max)
-{
-	uint32_t h = (uint32_t)(uintptr_t)priv, k, t;
-
-	(void)max;
-	memset(out, 0, (ALPHA + 1) * sizeof(*out));
-	pthread_mutex_lock(&lock);
-	for (k = 0; k < ALPHA; k++) {
-		snprintf(out[k].ifname, IF_NAMESIZE, "o%u", k);
-		out[k].optical = true;
-		for (t = 0; t < nhosts * ALPHA; t++)
-			if (xc[t] == (int32_t)(h * ALPHA + k)) {
-				out[k].carrier = true;
-				out[k].peer.family = AF_INET;
-				out[k].peer.a[0] = 198;
-				out[k].peer.a[1] = 18;
-				out[k].peer.a[3] = (uint8_t)(t / ALPHA + 1);
-			}
-	}
-	pthread_mutex_unlock(&lock);
-	snprintf(out[ALPHA].ifname, IF_NAMESIZE, "e0");
-	out[ALPHA].carrier = true;
-	return ALPHA + 1;
-}
-
-static int f_set_route(void *priv, const struct fabric_route *r)
-{
-	(void)priv;
-	(void)r;
-	return 0;
-}
-
-static int f_row(void *priv, uint64_t *bytes, uint32_t n)
-{
-	(void)priv;
-	memset(bytes, 0, n * sizeof(*bytes));
-	return 0;
-}
-
-static struct ocs_backend ocs = { .get = f_get, .apply = f_apply, .event_fd = f_no_fd,
-				  .read_event = f_no_event, .state = f_state };
 static struct planner_backend *planner;
-static struct sampler_backend sampler = { .read_row = f_row };
-static struct fabric_backend fabric[MAXH];
 
 /* ---- the region --------------------------------------------------------------------------- */
 
@@ -177,13 +71,6 @@ static void *run(void *arg)
 {
 	daemon_run(((struct agent *)arg)->d);
 	return NULL;
-}
-
-static void quiet(void *priv, int level, const char *line)
-{
-	(void)priv;
-	(void)level;
-	(void)line;
 }
 
 static int free_port(void)
@@ -306,12 +193,12 @@ int main(int argc, char **argv)
 			MAXH);
 		return 2;
 	}
-	log_set_sink(quiet, NULL);
+	log_set_sink(log_discard, NULL);
 	snprintf(dir, sizeof(dir), "/tmp/mixnet-bench.XXXXXX");
 	if (!mkdtemp(dir))
 		die("mkdtemp", errno);
-	for (i = 0; i < MAXH * ALPHA; i++)
-		xc[i] = -1;
+	if (fake_kernel_reset(nhosts, ALPHA))
+		die("fake kernel", EINVAL);
 	for (i = 0; i < nhosts; i++) {
 		char name[16];
 		int rc;
@@ -326,14 +213,12 @@ int main(int argc, char **argv)
 		write_config(i, port, pubs);
 	/* Controller first, then the hosts. */
 	for (i = 0; i < nhosts; i++) {
-		struct daemon_backends b = { .sampler = &sampler, .fabric = &fabric[i] };
+		struct daemon_backends b = { .sampler = &fake_sampler, .fabric = fake_fabric(i) };
 		struct daemon_opts o = { .no_signals = true };
 		struct cfg_errors errs;
 		char path[256], why[256];
 		int rc;
 
-		fabric[i] = (struct fabric_backend){ .priv = (void *)(uintptr_t)i,
-			.set_route = f_set_route, .read_lowers = f_lowers, .event_fd = f_no_fd };
 		snprintf(path, sizeof(path), "%s/h%u.ini", dir, i);
 		rc = config_load(path, 0, &ag[i].cfg, &errs);
 		if (rc) {
@@ -341,7 +226,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (i == 0) {
-			b.ocs = &ocs;
+			b.ocs = &fake_ocs;
 			rc = planner_backend_open(ag[0].cfg, &planner, why, sizeof(why));
 			if (rc) {
 				fprintf(stderr, "planner: %s\n", why);

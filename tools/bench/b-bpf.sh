@@ -13,6 +13,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/assert.sh"
 . "$TOP/tests/bpf/sampler-lib.sh"
+. "$TOP/tools/bench/bench-lib.sh"
 COST=$TOP/build/tools/bench/bpf_cost
 SECS=${MIXNET_BENCH_SECS:-5}
 [ "$(id -u)" = 0 ] || fail "needs root"
@@ -30,16 +31,12 @@ peers=()
 for i in $(seq 2 65); do peers+=(--peer "198.18.1.$i"); done
 
 iperf() {	# -> bits/s received
-	nsx "$B" iperf3 -s -1 -D -B 198.18.1.2 > /dev/null || fail "iperf3 server"
-	wait_for 10 sh -c "ip netns exec $B ss -Htln 'sport = :5201' | grep -q ." ||
-		fail "iperf3 server does not listen"
-	nsx "$A" iperf3 -c 198.18.1.2 -t "$SECS" -J > "$tmp/iperf.json" || fail "iperf3 client"
-	jq '.end.sum_received.bits_per_second' "$tmp/iperf.json"
-	sleep 0.5
+	run_iperf "$A" "$B" 198.18.1.2
+	tcp
 }
 tmp=$(mktemp -d /tmp/mixnet-bench.XXXXXX)
 on_exit "rm -rf $tmp"
-max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
+IPERF_JSON=$tmp/iperf.json
 
 echo "## 2. TCP over veth without / with the sampler (${SECS}s runs, 5 alternating rounds)"
 : > "$tmp/rounds"

@@ -13,6 +13,7 @@ if [ ! -f /proc/modules ] || [ "${MIXNET_IN_VM:-}" != 1 ]; then
 	MIXNET_IN_VM=1 MIXNET_VM_ENV=MIXNET_IN_VM exec "$TOP/tools/vm-run" "$TOP/tools/bench/b-netdev.sh" "$@"
 fi
 . "$TOP/tests/lib/assert.sh"
+. "$TOP/tools/bench/bench-lib.sh"
 NL=$TOP/build/tests/vm/netdev_nl
 BLAST=$TOP/build/tools/bench/netdev_blast
 SECS=${MIXNET_BENCH_SECS:-5}
@@ -21,8 +22,6 @@ modprobe -a veth dummy || fail "modprobe veth dummy"
 load_module sim_ports=4 sim_switch_delay_us=0
 mac() { ip -n "$1" -j link show "$2" | jq -r '.[0].address'; }
 stat() { ip netns exec "$1" cat "/sys/class/net/mixnet0/mixnet/$2"; }
-max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
-min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? a : b) }'; }
 
 # ---- three ways between two namespaces ------------------------------------------------
 # veth: bva/bvb 198.18.10.0/24.  Bare sim ports: ocs0p0/ocs0p1 198.18.9.0/24.
@@ -50,15 +49,6 @@ ip netns exec bmb "$AGENT" route add 198.18.0.1 dev mixnet0 electrical be1 lladd
 optical() { ip netns exec bma "$AGENT" route show dev mixnet0 198.18.0.2 --json | jq -e '.[0].via == "optical"'; }
 wait_for 10 optical || fail "mixnet0 did not move to the circuit"
 
-run_iperf() {	# run_iperf CLIENT_NS SERVER_NS SERVER_ADDR ARGS...
-	local cns=$1 sns=$2 addr=$3; shift 3
-	nsx "$sns" iperf3 -s -1 -D -B "$addr" || fail "iperf3 server"
-	wait_for 10 nsx "$sns" ss -lnt sport = :5201 || fail "iperf3 server did not listen"
-	nsx "$cns" iperf3 -c "$addr" -t "$SECS" -J "$@" > /tmp/b-netdev.json || fail "iperf3 $*"
-	sleep 0.5
-}
-tcp() { jq '.end.sum_received.bits_per_second' /tmp/b-netdev.json; }
-pps() { jq '(.end.sum.packets - .end.sum.lost_packets) / .end.sum.seconds' /tmp/b-netdev.json; }
 rtt_us() {	# rtt_us NS ADDR: mean RTT of 200 pings, 10 ms apart
 	nsx "$1" busybox ping -q -c 200 -i 0.01 "$2" | awk -F'[/ =]+' '/round-trip/ { print $6 * 1000 }'
 }

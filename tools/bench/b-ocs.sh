@@ -12,6 +12,7 @@ if [ ! -f /proc/modules ] || [ "${MIXNET_IN_VM:-}" != 1 ]; then
 		exec "$TOP/tools/vm-run" "$TOP/tools/bench/b-ocs.sh" "$@"
 fi
 . "$TOP/tests/lib/assert.sh"
+. "$TOP/tools/bench/bench-lib.sh"
 LAT=$TOP/build/tools/bench/ocs_apply_lat
 SECS=${MIXNET_BENCH_SECS:-5}
 [ -x "$LAT" ] || fail "$LAT is not built (make)"
@@ -30,17 +31,6 @@ ip link add bv0 netns bva type veth peer name bv1 netns bvb || fail "veth pair"
 ip -n bva addr add 198.18.10.1/24 dev bv0; ip -n bva link set bv0 up
 ip -n bvb addr add 198.18.10.2/24 dev bv1; ip -n bvb link set bv1 up
 
-run_iperf() {	# run_iperf CLIENT_NS SERVER_NS SERVER_ADDR ARGS... -> bits/s or pps
-	local cns=$1 sns=$2 addr=$3; shift 3
-	nsx "$sns" iperf3 -s -1 -D -B "$addr" || fail "iperf3 server"
-	wait_for 10 nsx "$sns" ss -lnt sport = :5201 || fail "iperf3 server did not listen"
-	nsx "$cns" iperf3 -c "$addr" -t "$SECS" -J "$@" > /tmp/b-ocs.json || fail "iperf3 $*"
-	sleep 0.5
-}
-tcp() { jq '.end.sum_received.bits_per_second' /tmp/b-ocs.json; }
-pps() { jq '(.end.sum.packets - .end.sum.lost_packets) / .end.sum.seconds' /tmp/b-ocs.json; }
-
-max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 # Alternate the two, twice, and keep the best of each: TCG is noisy.
 veth_tcp=0 sim_tcp=0 veth_pps=0 sim_pps=0
 for round in 1 2; do

@@ -111,10 +111,7 @@ static int do_prog(uint32_t repeat, int rounds)
 	CPU_ZERO(&set);
 	CPU_SET(0, &set);
 	sched_setaffinity(0, sizeof(set), &set);	/* one CPU: stable numbers */
-	eth(&p, 0x0800);
-	ipv4(&p, "198.18.1.100", "198.18.1.17", 6, 20 + 1400, 0, 0);
-	tcp(&p, 40000, 5201);
-	payload(&p, 1400);
+	ip_frame(&p, "198.18.1.100", "198.18.1.17", IPPROTO_TCP, 40000, 5201, 1400);
 
 	fd[0] = empty_prog();
 	for (i = 1; i < 4; i++) {

@@ -16,6 +16,7 @@ $(PLANNER_BENCH): $(B)/obj/tools/bench/planner-bench.o $(AGENT_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 TOOLS += $(B)/tools/bench/agent_reconfig
-$(B)/tools/bench/agent_reconfig: $(B)/obj/tools/bench/agent_reconfig.o $(AGENT_LIB)
+$(B)/tools/bench/agent_reconfig: $(B)/obj/tools/bench/agent_reconfig.o \
+		$(B)/obj/tests/lib/fake_kernel.o $(AGENT_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "sim_cost.h"
 #include "sim_run.h"
 
@@ -69,35 +70,6 @@ struct row {
 	struct sim_result r;
 	double cost, wall_s;
 };
-
-static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
-{
-	unsigned long v;
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*end || errno || v < lo || v > hi)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int parse_double(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	if (!s || !*s)
-		return -EINVAL;
-	v = strtod(s, &end);
-	if (*end || !isfinite(v) || v < lo || v > hi)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
 
 static double now_s(void)
 {
@@ -289,7 +261,7 @@ static int do_sweep(struct opts *o)
 			int i;
 
 			ret = apply_model(o, &cfg, m);
-			if (!ret && parse_u32(sp, 1, 100000, &cfg.gbps))
+			if (!ret && cli_parse_u32(sp, 1, 100000, &cfg.gbps))
 				ret = bad("--speeds", sp);
 			if (!ret && !cost_prices_at(&o->cost, cfg.gbps)) {
 				fprintf(stderr, "mixnet-sim: no prices for %u Gbit/s\n", cfg.gbps);
@@ -373,22 +345,22 @@ int main(int argc, char **argv)
 			o.model = optarg;
 			break;
 		case 'S':
-			if (parse_u32(optarg, 1, 1u << 20, &o.cfg.servers))
+			if (cli_parse_u32(optarg, 1, 1u << 20, &o.cfg.servers))
 				return bad("--servers", optarg);
 			break;
 		case 'b':
-			if (parse_u32(optarg, 1, 100000, &o.cfg.gbps))
+			if (cli_parse_u32(optarg, 1, 100000, &o.cfg.gbps))
 				return bad("--speed", optarg);
 			break;
 		case 'f':
 			o.fabrics = optarg;
 			break;
 		case 'a':
-			if (parse_u32(optarg, 1, 7, &o.cfg.alpha))
+			if (cli_parse_u32(optarg, 1, 7, &o.cfg.alpha))
 				return bad("--alpha (1..7)", optarg);
 			break;
 		case 'w':
-			if (parse_double(optarg, 0, 1e6, &d))
+			if (cli_parse_double(optarg, 0, 1e6, &d))
 				return bad("--switch-ms", optarg);
 			o.cfg.switch_s = d / 1e3;
 			break;
@@ -404,16 +376,16 @@ int main(int argc, char **argv)
 			o.cfg.pause_all = true;
 			break;
 		case 'i':
-			if (parse_u32(optarg, 1, 1000, &o.cfg.iterations))
+			if (cli_parse_u32(optarg, 1, 1000, &o.cfg.iterations))
 				return bad("--iterations", optarg);
 			break;
 		case 's':
-			if (parse_u32(optarg, 0, UINT32_MAX, &u))
+			if (cli_parse_u32(optarg, 0, UINT32_MAX, &u))
 				return bad("--seed", optarg);
 			o.cfg.seed = u;
 			break;
 		case 'M':
-			if (parse_u32(optarg, 1, 4096, &o.cfg.model.microbatches))
+			if (cli_parse_u32(optarg, 1, 4096, &o.cfg.model.microbatches))
 				return bad("--microbatches", optarg);
 			if (o.nsets < 32) {
 				static char buf[48];
@@ -423,21 +395,21 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'g':
-			if (parse_double(optarg, 1e-3, 1e6, &d))
+			if (cli_parse_double(optarg, 1e-3, 1e6, &d))
 				return bad("--gpu-tflops", optarg);
 			o.cfg.gpu_flops = d * 1e12;
 			break;
 		case 'n':
-			if (parse_double(optarg, 1e-3, 1e6, &d))
+			if (cli_parse_double(optarg, 1e-3, 1e6, &d))
 				return bad("--nvlink-gbs", optarg);
 			o.cfg.nvlink_Bps = d * 1e9;
 			break;
 		case 'k':
-			if (parse_double(optarg, 0, 10, &o.cfg.traffic.skew))
+			if (cli_parse_double(optarg, 0, 10, &o.cfg.traffic.skew))
 				return bad("--skew", optarg);
 			break;
 		case 't':
-			if (parse_u32(optarg, 1, 1u << 20, &o.cfg.tor_servers))
+			if (cli_parse_u32(optarg, 1, 1u << 20, &o.cfg.tor_servers))
 				return bad("--tor-servers", optarg);
 			break;
 		case 'X':

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Fabric cost from component prices (see sim_cost.h). */
 #include <errno.h>
+#include <float.h>
 #include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "sim_cost.h"
 
 void cost_default(struct cost_model *cm)
@@ -54,27 +56,13 @@ static int fail_at(struct load_ctx *c, const char *fmt, const char *a, const cha
 	return 0;
 }
 
-static int parse_price(const char *value, double *out)
-{
-	char *end;
-	double v;
-
-	if (!*value)
-		return -EINVAL;
-	v = strtod(value, &end);
-	if (*end || !isfinite(v) || v < 0)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
 	struct load_ctx *c = user;
 	struct cost_model *cm = c->cm;
 	double v;
 
-	if (parse_price(value, &v))
+	if (cli_parse_double(value, 0, DBL_MAX, &v))
 		return fail_at(c, "%s: '%s' is not a number >= 0", name, value);
 	if (!strcmp(section, "general")) {
 		if (!strcmp(name, "fiber_usd_per_m"))

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* MoE model presets (see sim_model.h; sources in Documentation/sim.md). */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "cli.h"
 #include "sim_model.h"
 
 /* GQA attention: q and o are h x h, k and v are h x kv_dim. */
@@ -118,7 +120,6 @@ int sim_model_set(struct sim_model *m, const char *assignment)
 {
 	const char *eq = strchr(assignment, '=');
 	size_t i, len;
-	char *end;
 
 	if (!eq || eq == assignment || !eq[1])
 		return -EINVAL;
@@ -126,24 +127,11 @@ int sim_model_set(struct sim_model *m, const char *assignment)
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		if (strlen(fields[i].name) != len || strncmp(fields[i].name, assignment, len))
 			continue;
-		if (fields[i].type == F_U32) {
-			unsigned long v;
-
-			if (eq[1] < '0' || eq[1] > '9')
-				return -EINVAL;
-			errno = 0;
-			v = strtoul(eq + 1, &end, 10);
-			if (*end || errno || v > UINT32_MAX)
-				return -EINVAL;
-			*(uint32_t *)((char *)m + fields[i].off) = (uint32_t)v;
-		} else {
-			double v = strtod(eq + 1, &end);
-
-			if (*end || !isfinite(v) || v < 0)
-				return -EINVAL;
-			*(double *)((char *)m + fields[i].off) = v;
-		}
-		return 0;
+		if (fields[i].type == F_U32)
+			return cli_parse_u32(eq + 1, 0, UINT32_MAX,
+					     (uint32_t *)((char *)m + fields[i].off)) ? -EINVAL : 0;
+		return cli_parse_double(eq + 1, 0, DBL_MAX,
+					(double *)((char *)m + fields[i].off)) ? -EINVAL : 0;
 	}
 	return -EINVAL;
 }
