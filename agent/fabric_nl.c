@@ -231,31 +231,16 @@ struct fabric_dev {
 	struct mixnet_nl *ev;		/* "events" group, non-blocking; NULL: polled */
 	uint32_t ifindex;		/* the mixnet device */
 	struct mixnet_nl_route cur, want;	/* scratch of set_route */
-	struct mixnet_nl_port *ports;	/* scratch of the port dump */
-	size_t nports, cap;
+	struct mixnet_nl_port *ports;	/* the last port dump */
+	size_t nports;
 };
-
-static int port_vec_cb(const struct mixnet_nl_port *p, void *arg)
-{
-	struct fabric_dev *f = arg;
-
-	if (f->nports == f->cap) {
-		size_t cap = f->cap ? 2 * f->cap : 16;
-		struct mixnet_nl_port *v = realloc(f->ports, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		f->ports = v;
-		f->cap = cap;
-	}
-	f->ports[f->nports++] = *p;
-	return 0;
-}
 
 static int read_ports(struct fabric_dev *f)
 {
+	free(f->ports);
+	f->ports = NULL;
 	f->nports = 0;
-	return mixnet_nl_port_dump(f->nl, f->ifindex, port_vec_cb, f);
+	return mixnet_nl_port_list(f->nl, f->ifindex, &f->ports, &f->nports);
 }
 
 static const char *kernel_says(const struct fabric_dev *f)

@@ -834,15 +834,30 @@ static int dump_collect(struct mixnet_nl *nl, uint8_t cmd, uint32_t ifindex,
 	return err;
 }
 
-int mixnet_nl_port_dump(struct mixnet_nl *nl, uint32_t dev_ifindex, mixnet_nl_port_cb cb, void *arg)
+int mixnet_nl_port_list(struct mixnet_nl *nl, uint32_t dev_ifindex,
+			struct mixnet_nl_port **ports, size_t *n)
 {
 	struct item_vec vec = { .size = sizeof(struct mixnet_nl_port) };
 	int err = dump_collect(nl, MIXNET_CMD_PORT_GET, dev_ifindex, port_vec_cb, &vec);
-	size_t i;
 
-	for (i = 0; !err && i < vec.n; i++)
-		err = cb((struct mixnet_nl_port *)vec.v + i, arg);
-	free(vec.v);
+	if (err) {
+		free(vec.v);
+		return err;
+	}
+	*ports = vec.v;
+	*n = vec.n;
+	return 0;
+}
+
+int mixnet_nl_port_dump(struct mixnet_nl *nl, uint32_t dev_ifindex, mixnet_nl_port_cb cb, void *arg)
+{
+	struct mixnet_nl_port *ports = NULL;
+	size_t n = 0, i;
+	int err = mixnet_nl_port_list(nl, dev_ifindex, &ports, &n);
+
+	for (i = 0; !err && i < n; i++)
+		err = cb(&ports[i], arg);
+	free(ports);
 	return err;
 }
 

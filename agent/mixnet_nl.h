@@ -126,6 +126,9 @@ int mixnet_nl_port_get(struct mixnet_nl *nl, uint32_t port_ifindex, struct mixne
 typedef int (*mixnet_nl_port_cb)(const struct mixnet_nl_port *p, void *arg);
 /* Lowers of one mixnet device, or of every one in the namespace (@dev_ifindex 0). */
 int mixnet_nl_port_dump(struct mixnet_nl *nl, uint32_t dev_ifindex, mixnet_nl_port_cb cb, void *arg);
+/* The same as a consistent snapshot; free *ports with free(). */
+int mixnet_nl_port_list(struct mixnet_nl *nl, uint32_t dev_ifindex,
+			struct mixnet_nl_port **ports, size_t *n);
 int mixnet_nl_port_set_role(struct mixnet_nl *nl, uint32_t port_ifindex, uint8_t role);
 
 int mixnet_nl_dev_get(struct mixnet_nl *nl, uint32_t ifindex, struct mixnet_nl_dev *out);
